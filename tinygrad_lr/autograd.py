@@ -1,0 +1,241 @@
+"""Reverse-mode autodiff whose backward pass is itself made of Tensor ops.
+
+A `Function` computes its forward on raw arrays and its backward with Tensor ops. The graph walk runs those
+backward ops with grad mode set to `create_graph`: off, they record nothing (a plain backward); on, they
+record a graph of their own, which is what makes grad-of-grad and Hessian-vector products work for every op.
+"""
+import functools
+
+from numpy import asarray as _np_asarray, generic as _np_generic
+
+_enabled = [True]   # grad mode; a list so the walk can flip it without `global` in hot code
+Tensor = None       # set by tensor.py (the two modules need each other)
+
+
+def is_grad_enabled():
+    return _enabled[0]
+
+
+class _GradMode:
+    mode = True
+
+    def __enter__(self):
+        self.prev = _enabled[0]
+        _enabled[0] = self.mode
+
+    def __exit__(self, *exc):
+        _enabled[0] = self.prev
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*a, **kw):
+            with self.__class__():
+                return fn(*a, **kw)
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Context manager / decorator: ops inside record no graph."""
+    mode = False
+
+
+class enable_grad(_GradMode):
+    """Context manager / decorator: turn graph recording back on (e.g. inside no_grad)."""
+    mode = True
+
+
+class Function:
+    """One differentiable op. Subclasses define
+
+        forward(self, *arrays, **kw) -> array      on raw NumPy/CuPy arrays; may stash what backward needs
+        backward(self, g, out) -> Tensor | tuple    g = dL/d(out) as a Tensor; returns dL/d(parent) per parent
+                                                    (None where self.needs[i] is False), written in Tensor ops
+
+    A returned gradient may have the broadcast shape or another dtype: the walk sums it down to the parent's
+    shape and casts it, so ops never unbroadcast by hand.
+    """
+    __slots__ = ("parents", "needs", "device", "__dict__")
+
+    @classmethod
+    def apply(cls, *parents, **kw):
+        ctx = cls()
+        dev = parents[0].device
+        for p in parents:
+            if p.device != dev:
+                raise RuntimeError(f"{cls.__name__}: tensors on different devices: {dev} and {p.device}")
+        ctx.device = dev
+        out = ctx.forward(*[p.data for p in parents], **kw)
+        if isinstance(out, _np_generic):  # NumPy reductions return scalars; keep 0-d arrays
+            out = _np_asarray(out)
+        rg = _enabled[0] and any(p.requires_grad for p in parents)
+        t = Tensor._wrap(out, dev, rg)
+        if rg:
+            ctx.parents = parents
+            ctx.needs = tuple(p.requires_grad for p in parents)
+            t._ctx = ctx
+        return t
+
+    def forward(self, *arrays, **kw):
+        raise NotImplementedError
+
+    def backward(self, g, out):
+        raise NotImplementedError
+
+
+_FREED = ("Trying to backward through the graph a second time: its intermediate values were freed by the first "
+          "backward. Pass retain_graph=True (or create_graph=True) to the first backward()/grad() call.")
+
+
+def _toposort(roots):
+    """Tensors reachable from roots through requires_grad edges, parents before children (iterative DFS)."""
+    order, seen, stack = [], set(), [(r, False) for r in roots]
+    while stack:
+        t, expanded = stack.pop()
+        if expanded:
+            order.append(t)
+            continue
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        stack.append((t, True))
+        ctx = t._ctx
+        if ctx is not None:
+            if ctx.parents is None:
+                raise RuntimeError(_FREED)
+            for p in ctx.parents:
+                if p.requires_grad and id(p) not in seen:
+                    stack.append((p, False))
+    return order
+
+
+def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate):
+    """Propagate root_grads to every tensor needed; returns {id(input): grad}. Leaves' .grad accumulate if asked."""
+    order = _toposort(roots)
+    want = {id(x) for x in inputs} if inputs is not None else None
+    needed = None
+    if want is not None:
+        needed = {}
+        for t in order:  # a tensor is needed if it is a wanted input or leads to one
+            ctx = t._ctx
+            needed[id(t)] = id(t) in want or (ctx is not None and any(needed.get(id(p), False) for p in ctx.parents))
+    grads, found = {}, {}
+    prev, _enabled[0] = _enabled[0], create_graph
+    try:
+        for r, g in zip(roots, root_grads):
+            grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+        for t in reversed(order):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            if want is not None and id(t) in want:
+                found[id(t)] = g
+            ctx = t._ctx
+            if ctx is None:
+                if accumulate:
+                    t.grad = g if t.grad is None else t.grad + g
+                continue
+            mask = tuple(p.requires_grad for p in ctx.parents) if needed is None else \
+                tuple(p.requires_grad and needed[id(p)] for p in ctx.parents)
+            if any(mask):
+                ctx.needs = mask
+                gs = ctx.backward(g, t)
+                if not isinstance(gs, tuple):
+                    gs = (gs,)
+                for p, gp, m in zip(ctx.parents, gs, mask):
+                    if not m or gp is None:
+                        continue
+                    if gp.shape != p.shape:
+                        gp = gp.sum_to(p.shape)
+                    if gp.dtype != p.dtype:
+                        gp = gp.cast(p.dtype)
+                    old = grads.get(id(p))
+                    grads[id(p)] = gp if old is None else old + gp
+            if not retain_graph:
+                ctx.parents = None
+    finally:
+        _enabled[0] = prev
+    return found
+
+
+def _as_tuple(x):
+    return (x,) if isinstance(x, Tensor) else tuple(x)
+
+
+def _root_grads(outputs, grad_outputs):
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs) if grad_outputs is None else [grad_outputs]
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    gs = []
+    for o, g in zip(outputs, grad_outputs):
+        if g is None:
+            if o.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs; got shape {o.shape}: "
+                                   "pass gradient= (backward) or grad_outputs= (grad)")
+            g = Tensor.ones_like(o)
+        elif not isinstance(g, Tensor):
+            g = Tensor(g, device=o.device, dtype=o.dtype)
+        if g.shape != o.shape:
+            raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {o.shape}")
+        gs.append(g)
+    return gs
+
+
+def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
+    """tensor.backward(): accumulate d(tensor)/d(leaf) into every leaf's .grad, as torch.Tensor.backward."""
+    if not tensor.requires_grad:
+        raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
+    retain = create_graph if retain_graph is None else retain_graph
+    _backprop([tensor], _root_grads([tensor], None if gradient is None else [gradient]), None,
+              create_graph, retain, accumulate=True)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Gradients of outputs w.r.t. inputs (sum over outputs weighted by grad_outputs); leaves .grad untouched."""
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    for i, x in enumerate(inputs):
+        if not x.requires_grad:
+            raise RuntimeError(f"grad: input {i} (shape {x.shape}) does not require grad")
+    outs = [o for o in outputs if o.requires_grad]
+    if not outs:
+        raise RuntimeError("grad: none of the outputs requires grad (was the graph built under no_grad?)")
+    gos = _root_grads(outputs, grad_outputs)
+    gos = [g for o, g in zip(outputs, gos) if o.requires_grad]
+    retain = create_graph if retain_graph is None else retain_graph
+    found = _backprop(outs, gos, inputs, create_graph, retain, accumulate=False)
+    res = []
+    for i, x in enumerate(inputs):
+        g = found.get(id(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {x.shape}) is not part of the graph of the outputs; "
+                               "pass allow_unused=True to get None for it")
+        res.append(g)
+    return tuple(res)
+
+
+def hvp(output, inputs, v, create_graph=False, retain_graph=None):
+    """Hessian-vector product H·v by double backprop: grad of (∇output · v) w.r.t. inputs.
+
+    `output` is a scalar Tensor built from `inputs`, or a callable: hvp(f, inputs, v) evaluates f(*inputs) on
+    fresh leaves. `v` matches `inputs` (a Tensor or a sequence of them). Returns a tuple, one H·v per input.
+    """
+    inputs, v = _as_tuple(inputs), _as_tuple(v)
+    if len(v) != len(inputs):
+        raise ValueError(f"hvp: {len(inputs)} inputs but {len(v)} vectors")
+    for x, u in zip(inputs, v):
+        if x.shape != u.shape:
+            raise ValueError(f"hvp: vector of shape {u.shape} for an input of shape {x.shape}")
+    with enable_grad():
+        if callable(output):
+            inputs = tuple(x.detach().requires_grad_() for x in inputs)
+            output = output(*inputs)
+        if output.data.size != 1:
+            raise RuntimeError(f"hvp needs a scalar output, got shape {output.shape}")
+        gs = grad(output, inputs, create_graph=True, allow_unused=True)
+    # H·v = vᵀ·∂(∇output)/∂inputs (H is symmetric): one more backward, seeded with v, through the gradient graph
+    pairs = [(g, u.detach()) for g, u in zip(gs, v) if g is not None and g.requires_grad]
+    if not pairs:  # output is at most linear in inputs
+        return tuple(Tensor.zeros_like(x) for x in inputs)
+    hv = grad([p[0] for p in pairs], inputs, [p[1] for p in pairs], retain_graph=retain_graph,
+              create_graph=create_graph, allow_unused=True)
+    return tuple(Tensor.zeros_like(x) if h is None else h for x, h in zip(inputs, hv))

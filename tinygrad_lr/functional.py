@@ -1,0 +1,270 @@
+"""The user-facing F namespace, as torch.nn.functional. Everything here is composed of engine ops, so every
+function has first- and higher-order derivatives without a backward of its own."""
+import math
+import numbers
+
+from . import backend
+from .ops.conv import Fold, Unfold, out_size
+from .ops.reduce import Max
+from .tensor import Tensor, _dims
+
+
+def _pair(v, name):
+    v = (v, v) if isinstance(v, numbers.Integral) else tuple(v)
+    if len(v) != 2 or any(not isinstance(i, numbers.Integral) for i in v):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v}")
+    return v
+
+
+def relu(x):
+    return x.relu()
+
+
+def sigmoid(x):
+    return x.sigmoid()
+
+
+def tanh(x):
+    return x.tanh()
+
+
+def logsumexp(x, dim=None, keepdim=False):
+    """log Σ exp(x), shifted by the (constant) max so ±1e4 stays finite; the shift cancels in every derivative."""
+    m = x.detach().max(dim, keepdim=True).data
+    m = Tensor._wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
+    out = (x - m).exp().sum(dim, keepdim=True).log() + m
+    if keepdim:
+        return out
+    axes = _dims(dim, x.ndim)
+    return out.reshape(tuple(s for i, s in enumerate(out.shape) if axes is not None and i not in axes))
+
+
+def softmax(x, dim=-1):
+    e = (x - x.detach().max(dim, keepdim=True)).exp()
+    return e / e.sum(dim, keepdim=True)
+
+
+def log_softmax(x, dim=-1):
+    return x - logsumexp(x, dim, keepdim=True)
+
+
+def linear(x, weight, bias=None):
+    """x @ weightᵀ + bias, weight of shape (out_features, in_features) as torch."""
+    if x.shape[-1] != weight.shape[-1]:
+        raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
+                         f"(in_features {weight.shape[-1]})")
+    out = x @ weight.T
+    return out if bias is None else out + bias
+
+
+def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
+    """2-D cross-correlation (torch.nn.functional.conv2d, groups=1): unfold to columns, then one GEMM."""
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got {x.shape} and "
+                         f"{weight.shape}")
+    N, C, H, W = x.shape
+    O, Cw, kh, kw = weight.shape
+    if C != Cw:
+        raise ValueError(f"conv2d: input has {C} channels (shape {x.shape}) but weight expects {Cw} "
+                         f"(shape {weight.shape})")
+    (sh, sw), (ph, pw), (dh, dw) = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    oh, ow = out_size(H + 2 * ph, kh, sh, dh), out_size(W + 2 * pw, kw, sw, dw)
+    if oh < 1 or ow < 1:
+        raise ValueError(f"conv2d: kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the padded input "
+                         f"{(H + 2 * ph, W + 2 * pw)}")
+    if ph or pw:
+        x = x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    cols = Unfold.apply(x, kernel=(kh, kw), stride=(sh, sw), dilation=(dh, dw))
+    out = (weight.reshape(O, C * kh * kw) @ cols).reshape(O, N, oh, ow).permute(1, 0, 2, 3)
+    return out if bias is None else out + bias.reshape(1, O, 1, 1)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
+    """im2col: (N, C, H, W) -> (C·kh·kw, N·oh·ow) (note: columns are batch-major, unlike torch's (N, C·k·k, L))."""
+    ph, pw = _pair(padding, "padding")
+    if ph or pw:
+        x = x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    return Unfold.apply(x, kernel=_pair(kernel_size, "kernel_size"), stride=_pair(stride, "stride"),
+                        dilation=_pair(dilation, "dilation"))
+
+
+def fold(cols, output_size, kernel_size, dilation=1, stride=1):
+    """col2im, the adjoint of unfold (no padding): (C·kh·kw, N·oh·ow) -> output_size (N, C, H, W)."""
+    return Fold.apply(cols, shape=tuple(output_size), kernel=_pair(kernel_size, "kernel_size"),
+                      stride=_pair(stride, "stride"), dilation=_pair(dilation, "dilation"))
+
+
+def _pool_cols(x, kernel_size, stride, padding, dilation, pad_value, name):
+    if x.ndim != 4:
+        raise ValueError(f"{name}: expected input (N, C, H, W), got shape {x.shape}")
+    N, C, H, W = x.shape
+    k = _pair(kernel_size, "kernel_size")
+    s = k if stride is None else _pair(stride, "stride")
+    p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{name}: padding {p} should be at most half the kernel size {k}")
+    oh, ow = out_size(H + 2 * p[0], k[0], s[0], d[0]), out_size(W + 2 * p[1], k[1], s[1], d[1])
+    if oh < 1 or ow < 1:
+        raise ValueError(f"{name}: window {k} (dilation {d}) is larger than the padded input "
+                         f"{(H + 2 * p[0], W + 2 * p[1])} of shape {x.shape}")
+    if p[0] or p[1]:
+        x = x.pad(((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), value=pad_value)
+    cols = Unfold.apply(x, kernel=k, stride=s, dilation=d)  # (C·kh·kw, N·oh·ow)
+    return cols.reshape(C, k[0] * k[1], N * oh * ow), (N, C, oh, ow)
+
+
+def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
+    """Max over each window; the backward sends the gradient to the window's first maximum through a mask
+    (a masked scatter, whose own backward is the masked gather)."""
+    cols, (N, C, oh, ow) = _pool_cols(x, kernel_size, stride, padding, dilation, -math.inf, "max_pool2d")
+    out = Max.apply(cols, axis=(1,), keepdim=False, first=True)
+    return out.reshape(C, N, oh, ow).permute(1, 0, 2, 3)
+
+
+def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
+    cols, (N, C, oh, ow) = _pool_cols(x, kernel_size, stride, padding, 1, 0.0, "avg_pool2d")
+    if count_include_pad or not padding:
+        out = cols.mean(1)
+    else:  # divide by the number of real (unpadded) elements in each window
+        ones = Tensor.ones((1, 1) + x.shape[2:], device=x.device, dtype=x.dtype)
+        counts = unfold(ones, kernel_size, 1, padding, kernel_size if stride is None else stride).sum(0).detach()
+        out = (cols.sum(1).reshape(C, N, oh * ow) / counts).reshape(C, N * oh * ow)
+    return out.reshape(C, N, oh, ow).permute(1, 0, 2, 3)
+
+
+def dropout(x, p=0.5, training=True):
+    """Zero each element with probability p and scale the rest by 1/(1-p); the mask comes from the device's
+    seeded generator (tinygrad_lr.manual_seed)."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return x * 0.0
+    keep = backend.rng(x.device).random(x.shape) >= p
+    return Tensor.where(keep, x * (1.0 / (1 - p)), 0.0)
+
+
+def embedding(indices, weight, padding_idx=None):
+    """Rows of weight (num_embeddings, dim) picked by integer indices; repeated indices accumulate gradient."""
+    idx = indices.data if isinstance(indices, Tensor) else indices
+    idx = backend.xp(weight.device).asarray(idx)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= weight.shape[0]):
+        raise IndexError(f"embedding: index out of range [0, {weight.shape[0]}): min {int(idx.min())}, "
+                         f"max {int(idx.max())}")
+    out = weight[idx]
+    if padding_idx is not None:  # the padding row gets no gradient
+        out = Tensor.where((idx != padding_idx)[..., None], out, 0.0) + Tensor.where(
+            (idx == padding_idx)[..., None], out.detach(), 0.0)
+    return out
+
+
+def _reduce(loss, reduction, denom=None):
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean() if denom is None else loss.sum() / denom
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _targets(target, n_classes, device):
+    t = target.data if isinstance(target, Tensor) else target
+    t = backend.xp(device).asarray(t)
+    if t.dtype.kind == "f":
+        if (t != t.round()).any():
+            raise TypeError("class-index targets must be integers")
+        t = t.astype("int64")
+    return t
+
+
+def nll_loss(log_probs, target, weight=None, reduction="mean", ignore_index=-100):
+    """-log_probs[i, target[i]] (class dim 1), optionally weighted per class, as torch.nn.functional.nll_loss."""
+    if log_probs.ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
+        log_probs = log_probs.permute(0, *range(2, log_probs.ndim), 1).reshape(-1, log_probs.shape[1])
+    C = log_probs.shape[-1]
+    t = _targets(target, C, log_probs.device).reshape(-1)
+    if log_probs.ndim == 1:
+        log_probs = log_probs.reshape(1, C)
+    if t.shape[0] != log_probs.shape[0]:
+        raise ValueError(f"nll_loss: {log_probs.shape[0]} predictions but {t.shape[0]} targets")
+    valid = t != ignore_index
+    safe = backend.xp(log_probs.device).where(valid, t, 0)
+    if valid.any() and (safe.min() < 0 or safe.max() >= C):
+        raise IndexError(f"nll_loss: target out of range [0, {C}): min {int(safe.min())}, max {int(safe.max())}")
+    picked = log_probs[backend.xp(log_probs.device).arange(t.shape[0]), safe]
+    if weight is None and bool(valid.all()):  # the common case: no weights, nothing ignored
+        loss, w = -picked, valid
+    else:
+        w = valid.astype(log_probs.dtype)
+        if weight is not None:
+            w = w * weight.data[safe]
+        loss = -picked * Tensor._wrap(w, log_probs.device)
+    target_shape = target.shape if hasattr(target, "shape") else t.shape
+    if reduction == "none":
+        return loss.reshape(target_shape)
+    return _reduce(loss, reduction, denom=float(w.sum()) if reduction == "mean" else None)
+
+
+def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0, ignore_index=-100):
+    """log_softmax over dim 1, then nll_loss; label_smoothing ε mixes in the uniform distribution as torch does:
+    (1-ε)·nll + ε·mean_c(-w_c·log p_c)."""
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    dim = 1 if input.ndim > 1 else 0
+    logp = log_softmax(input, dim)
+    nll = nll_loss(logp, target, weight, "none", ignore_index)
+    if label_smoothing == 0:
+        t = _targets(target, input.shape[dim], input.device)
+        return _reduce(nll, reduction, _denom(t, weight, ignore_index) if reduction == "mean" else None)
+    C = input.shape[dim]
+    lp = logp if weight is None else logp * weight.reshape((1, C) + (1,) * (input.ndim - 2) if input.ndim > 1 else C)
+    smooth = -lp.sum(dim) * (1.0 / C)
+    t = _targets(target, C, input.device)
+    smooth = Tensor.where(t != ignore_index, smooth, 0.0)
+    loss = nll * (1 - label_smoothing) + smooth * label_smoothing
+    return _reduce(loss, reduction, _denom(t, weight, ignore_index) if reduction == "mean" else None)
+
+
+def _denom(t, weight, ignore_index):
+    valid = t != ignore_index
+    if weight is None:
+        return float(valid.sum())
+    return float((weight.data[backend.xp(weight.device).where(valid, t, 0)] * valid).sum())
+
+
+def mse_loss(input, target, reduction="mean"):
+    if input.shape != target.shape:
+        raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
+    d = input - target
+    return _reduce(d * d, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
+    """-[y·log σ(x) + (1-y)·log(1-σ(x))], computed as (1-y)·x + softplus(-x) so large |x| stays finite."""
+    target = input._const(target)
+    if input.shape != target.shape:
+        raise ValueError(f"binary_cross_entropy_with_logits: input shape {input.shape} and target shape "
+                         f"{target.shape} differ")
+    sp_neg = (-input).relu() + (1.0 + (-input.abs()).exp()).log()  # softplus(-x) = log(1 + e^{-x})
+    if pos_weight is None:
+        loss = (1.0 - target) * input + sp_neg
+    else:
+        loss = (1.0 - target) * input + (1.0 + (pos_weight - 1.0) * target) * sp_neg
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """-[y·log p + (1-y)·log(1-p)] on probabilities; each log is clamped at -100 as torch does."""
+    target = input._const(target)
+    if input.shape != target.shape:
+        raise ValueError(f"binary_cross_entropy: input shape {input.shape} and target shape {target.shape} differ")
+    loss = -(target * input.log().clip(min=-100.0) + (1.0 - target) * (1.0 - input).log().clip(min=-100.0))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
