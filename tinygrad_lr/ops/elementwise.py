@@ -81,11 +81,17 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    """d√a/da = 1/(2√a), taken as 0 at a = 0 (instead of inf). Adam-style updates √v hit v = 0 exactly when a
+    gradient is exactly 0 (dead units, constant-zero pixels); there the incoming tangent is 0 too, and inf·0
+    would turn every hypergradient into NaN. The limit along such paths is 0, which this gives."""
     def forward(self, a):
         return xp(self.device).sqrt(a)
 
     def backward(self, g, out):
-        return g / (out * 2.0)
+        pos = out.data > 0
+        if pos.all():
+            return g / (out * 2.0)
+        return Tensor.where(pos, g / (Tensor.where(pos, out, 1.0) * 2.0), 0.0)
 
 
 class Abs(Function):

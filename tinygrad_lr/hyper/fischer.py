@@ -1,0 +1,51 @@
+"""Fischer's "+" methods (seed 000): η updated by the product of successive raw gradients."""
+from .base import LRMethod
+
+
+class FischerPlus(LRMethod):
+    r"""GD+, GDM+, NAG+, Adam+ (Fischer 2020): before each step of the wrapped optimizer
+
+        element:  η_i ← η_i + α·g_i^{(t)}·g_i^{(t-1)}
+        global:   η ← η + α·(1/|Ω|)·Σ_i g_i^{(t)}·g_i^{(t-1)}            (Ω: all trainable parameters)
+
+    with the RAW gradients g, whatever the optimizer (the seed's rule; for plain SGD it coincides with the
+    first-order hypergradient, for momentum/Adam it does not). `loss = h.step(closure)`.
+    """
+
+    def __init__(self, optimizer, alpha, granularity="element", lr_bounds=None):
+        if granularity not in ("element", "global"):
+            raise ValueError(f"FischerPlus granularity must be 'element' or 'global', got {granularity!r}")
+        super().__init__(optimizer, granularity, lr_bounds)
+        self.alpha, self.prev = alpha, None
+        self.n = sum(p.numel() for p in self.params)
+
+    def step(self, closure):
+        loss = self.loss_of(closure)
+        grads = self.grads_of(loss)
+        if not self.finite(loss, *grads):
+            self.skipped += 1
+            self.record(loss, skipped=True)
+            return loss
+        h = None
+        if self.prev is not None:
+            prods = [g.data * q.data for g, q in zip(grads, self.prev)]
+            if self.granularity == "global":
+                h = -float(sum(x.sum(dtype="float64") for x in prods)) / self.n
+                self._move_eta(self.alpha * h)
+            else:
+                h = [-x for x in prods]
+                self._move_eta([self.alpha * x for x in h])
+        self.apply_step(grads)
+        self.prev = [g.detach() for g in grads]
+        self.record(loss, h)
+        self.t += 1
+        return loss
+
+    def extra_state(self):
+        return {"prev": None if self.prev is None else [g.numpy().copy() for g in self.prev]}
+
+    def load_extra_state(self, state):
+        from ..tensor import Tensor
+        prev = state.get("prev")
+        self.prev = None if prev is None else [Tensor(a, device=p.device, dtype=p.dtype)
+                                               for a, p in zip(prev, self.params)]

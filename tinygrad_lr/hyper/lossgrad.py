@@ -1,0 +1,44 @@
+"""LOSSGRAD (Wójcik, Maziarka & Tabor 2019; seed 002), as the authors' code does it (SPEC section 4)."""
+from ..autograd import no_grad
+from .base import LRMethod
+
+
+class LossGrad(LRMethod):
+    r"""Step size from a quadratic fit of the loss along the gradient.
+
+    With step size h and gradient g on the current batch:
+        lred = h·‖g‖²,  approx = loss - lred               (first-order prediction of the loss after the step)
+        take the step;  actual = loss at the new weights on the SAME batch (closure() again, under no_grad)
+        rel_err = (actual - approx) / (lred + 1e-25)
+        h ← h / c  if rel_err > 1/2  else  h·c
+    p(t) = f(x) - t‖g‖² + a t² through f(x - h g) has its minimiser before h exactly when rel_err > 1/2.
+    The initial h is the optimizer's lr (LOSSGRAD's default is 1e-4); ‖g‖ uses the raw gradient.
+    """
+
+    def __init__(self, optimizer, c=1.05, lr_bounds=None):
+        if c <= 1.0:
+            raise ValueError(f"LossGrad needs c > 1, got {c}")
+        super().__init__(optimizer, "global", lr_bounds)
+        self.c = c
+
+    def step(self, closure):
+        loss = self.loss_of(closure)
+        grads = self.grads_of(loss)
+        if not self.finite(loss, *grads):
+            self.skipped += 1
+            self.record(loss, skipped=True)
+            return loss
+        h = self.eta
+        lred = h * float(sum((g.data.astype("float64") ** 2).sum() for g in grads))
+        approx = float(loss.item()) - lred
+        self.apply_step(grads)
+        with no_grad():
+            actual = float(closure().item())
+        rel_err = (actual - approx) / (lred + 1e-25)
+        if rel_err == rel_err and abs(rel_err) != float("inf"):
+            self.eta = self._clip(h / self.c if rel_err > 0.5 else h * self.c)
+        else:
+            self.skipped += 1
+        self.record(loss, rel_err)
+        self.t += 1
+        return loss

@@ -1,0 +1,191 @@
+r"""One tangent mechanism for every learning-rate hypergradient (SPEC section 4; seed 003).
+
+For the composite state x = (w, s) of all parameters and their optimizer states, the tangent z = dx/dη obeys
+
+    z_{t+1} = mu·A_t z_t + B_t,   A_t = ∂Φ/∂(w, s) (with g = ∇ℓ(w), so dg = H·dw),   B_t = ∂Φ/∂η.
+
+Both terms are one Jacobian-vector product of Φ at (w_t, g_t, s_t, η_t) in the direction
+(mu·z_w, mu·H z_w, mu·z_s, 1): it is taken with the double-VJP trick (the VJP of Φ is linear in its cotangent u,
+so the gradient of ⟨VJP(u), direction⟩ with respect to u is the JVP), on whatever Φ the optimizer defines.
+H z_w is one Hessian-vector product of the training loss by double backprop. Nothing here knows which
+optimizer it is differentiating.
+
+The hypergradient is h_t = ∇E(w_t)·z_t (E: the training loss on the current batch, or a validation loss)
+and η_t = η_{t-1} - β·h_t; the step then uses η_t. mu = 0 gives the first-order method (Baydin et al. 2018:
+for SGD, η += β·g_t·g_{t-1}); mu = 1 is RT-HPO (Majumder, Donini & Chaudhari 2019).
+"""
+from ..autograd import enable_grad, grad
+from ..tensor import Tensor
+from .base import LRMethod
+
+
+def phi_graph(optimizer, params, groups, grads, etas, with_inputs):
+    """Evaluate Φ for every parameter with the graph on.
+
+    Returns (outs, ins): outs maps (i, None) -> w'_i and (i, key) -> s'_i[key]; ins maps input keys to leaves:
+    ("eta", n) for each distinct η leaf, and, when with_inputs, ("w", i), ("g", i), ("s", i, key)."""
+    outs, ins = {}, {}
+    for n, e in enumerate({id(e): e for e in etas}.values()):
+        ins[("eta", n)] = e
+    with enable_grad():
+        for i, (p, g, group) in enumerate(zip(params, grads, groups)):
+            st = optimizer.get_state(p, group)
+            w_in, g_in = p.detach(), g.detach()
+            s_in = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in st.items()}
+            if with_inputs:
+                w_in.requires_grad = g_in.requires_grad = True
+                ins[("w", i)], ins[("g", i)] = w_in, g_in
+                for k, v in s_in.items():
+                    if isinstance(v, Tensor) and v.dtype.kind == "f":
+                        ins[("s", i, k)] = v.requires_grad_()
+            w2, s2 = optimizer.phi(w_in, g_in, s_in, etas[i], group)
+            outs[(i, None)] = w2
+            outs.update({(i, k): v for k, v in s2.items() if isinstance(v, Tensor)})
+    return outs, ins
+
+
+def jvps(outs, ins, directions):
+    """Jacobian-vector products of the outputs for each direction (a dict: input key -> Tensor; missing keys
+    are zero), by the double-VJP trick. Returns one dict (output key -> Tensor) per direction."""
+    live = [k for k, o in outs.items() if o.requires_grad]
+    us = [Tensor.zeros_like(outs[k], requires_grad=True) for k in live]
+    keys = list(ins)
+    with enable_grad():
+        vjp = dict(zip(keys, grad([outs[k] for k in live], [ins[k] for k in keys], us, create_graph=True,
+                                  allow_unused=True)))
+    results = []
+    for n, direction in enumerate(directions):
+        with enable_grad():
+            terms = [(vjp[k] * d).sum() for k, d in direction.items()
+                     if d is not None and vjp.get(k) is not None and vjp[k].requires_grad]
+            dot = sum(terms[1:], terms[0]) if terms else None
+        jv = [None] * len(us) if dot is None else grad(dot, us, retain_graph=n < len(directions) - 1,
+                                                       allow_unused=True)
+        res = {k: Tensor.zeros_like(o) for k, o in outs.items()}
+        res.update({k: j.detach() for k, j in zip(live, jv) if j is not None})
+        results.append(res)
+    return results
+
+
+class Hypergradient(LRMethod):
+    """η adapted online by its hypergradient (see the module docstring).
+
+    Drive it like an optimizer: `loss = h.step(closure)` with closure() returning the training loss Tensor of
+    the current batch. `val_closure()` (optional) returns a validation loss: then E is the validation loss
+    ("Val"), else the training loss ("Train"). granularity: "global" (one η), "tensor" (one η per parameter
+    tensor; with mu > 0 that is one tangent, hence one HVP, per tensor), "element" (one η per entry,
+    first-order only; assumes an elementwise Φ, true of every optimizer in tinygrad_lr.optim).
+    """
+
+    def __init__(self, optimizer, hyper_lr, mu=0.0, granularity="global", val_closure=None, lr_bounds=None):
+        super().__init__(optimizer, granularity, lr_bounds)
+        if not 0.0 <= mu <= 1.0:
+            raise ValueError(f"mu must be in [0, 1], got {mu}")
+        if granularity == "element" and mu > 0:
+            n = sum(p.numel() for p in self.params)
+            raise ValueError(f"granularity 'element' is first-order only (mu = 0): with mu = {mu} every one of the "
+                             f"{n} learning rates would need its own tangent (a {n} x {n} Jacobian); use "
+                             "granularity 'global' or 'tensor'")
+        if hyper_lr < 0:
+            raise ValueError(f"hyper_lr must be >= 0, got {hyper_lr}")
+        self.hyper_lr, self.mu, self.val_closure = hyper_lr, float(mu), val_closure
+        self.n_tangents = len(self.params) if (granularity == "tensor" and mu > 0) else 1
+        self.z = None  # per tangent: {(param index, None | state key): Tensor}
+
+    def hypergradient(self, gE):
+        """h = ∇E·z, reduced per η: a float (global), a list of floats (tensor), a list of arrays (element)."""
+        dots = [[(e.data * z[(i, None)].data).sum(dtype="float64") if self.granularity != "element"
+                 else e.data * z[(i, None)].data for i, e in enumerate(gE)] for z in self.z]
+        if self.granularity == "global":
+            return float(sum(dots[0]))
+        if self.granularity == "element":
+            return dots[0]
+        if self.n_tangents == 1:  # mu = 0: η_k only moves block k, so block k's dot is its hypergradient
+            return [float(d) for d in dots[0]]
+        return [float(sum(d)) for d in dots]
+
+    def step(self, closure):
+        loss = self.loss_of(closure)
+        need_graph = self.mu > 0 or self.optimizer.needs_graph
+        grads = self.grads_of(loss, create_graph=need_graph)
+        if not self.finite(loss, *grads):
+            self.skipped += 1
+            self.record(loss, skipped=True)
+            return loss
+        h = None
+        if self.z is not None:
+            gE = grads if self.val_closure is None else self.grads_of(self.loss_of(self.val_closure, "val_closure"))
+            h = self.hypergradient(gE)
+            self._move_eta([self.hyper_lr * x for x in h] if isinstance(h, list) else self.hyper_lr * h)
+        self.optimizer.prepare(self.params, grads)
+        self._tangent_step(grads)
+        self.record(loss, h)
+        self.t += 1
+        return loss
+
+    def _tangent_step(self, grads):
+        """One evaluation of Φ gives the new (w, s) and, by JVPs, the new tangents z."""
+        n_par = len(self.params)
+        first = self.z is None or self.mu == 0  # then z's direction is zero: only η varies
+        etas = [self.eta_of(0, requires_grad=True)] * n_par if self.granularity == "global" \
+            else [self.eta_of(i, requires_grad=True) for i in range(n_par)]
+        outs, ins = phi_graph(self.optimizer, self.params, self.groups, grads, etas, with_inputs=not first)
+        eta_keys = [k for k in ins if k[0] == "eta"]
+        directions = []
+        for t in range(self.n_tangents):
+            # B_t: η moves by 1 (all η at once, except per-tensor RT-HPO: one tangent per η)
+            d = {k: Tensor.ones_like(ins[k]) for n, k in enumerate(eta_keys) if self.n_tangents == 1 or n == t}
+            if not first:  # mu·A_t z_t: w moves by z_w, g by H z_w (one HVP), the state by z_s
+                z = self.z[t]
+                hz = grad(grads, self.params, [z[(i, None)] for i in range(n_par)], retain_graph=True,
+                          allow_unused=True)
+                for (i, key), zi in z.items():
+                    d[("w", i) if key is None else ("s", i, key)] = self.mu * zi
+                d.update({("g", i): self.mu * h.detach() for i, h in enumerate(hz) if h is not None})
+            directions.append(d)
+        new_z = jvps(outs, ins, directions)
+        for i, p in enumerate(self.params):  # the step itself: the primal outputs of the same Φ
+            p.data = outs[(i, None)].data.astype(p.dtype, copy=False)
+            step = self.optimizer.get_state(p, self.groups[i]).get("step", 0) + 1
+            self.optimizer.state[p] = {"step": step, **{k: o.detach() for (j, k), o in outs.items()
+                                                        if j == i and k is not None}}
+        if all(self.finite(*z.values()) for z in new_z):
+            self.z = new_z
+        else:  # never let a non-finite tangent poison later hypergradients: restart it
+            self.skipped += 1
+            self.z = [{k: Tensor.zeros_like(v) for k, v in z.items()} for z in new_z]
+
+    def extra_state(self):
+        if self.z is None:
+            return {"z": None}
+        return {"z": [{f"{i}/{'w' if k is None else k}": v.numpy().copy() for (i, k), v in z.items()}
+                      for z in self.z]}
+
+    def load_extra_state(self, state):
+        if state.get("z") is None:
+            self.z = None
+            return
+        self.z = []
+        for zd in state["z"]:
+            z = {}
+            for name, arr in zd.items():
+                i, k = name.split("/", 1)
+                p = self.params[int(i)]
+                z[(int(i), None if k == "w" else k)] = Tensor(arr, device=p.device, dtype=p.dtype)
+            self.z.append(z)
+
+
+class FirstOrder(Hypergradient):
+    """mu = 0: z_{t+1} = B_t = ∂Φ/∂η. With E the training loss this is Baydin et al.'s hypergradient descent
+    (for SGD: η_t = η_{t-1} + β·g_t·g_{t-1}; for Adam: AdamHD); with val_closure, First-order (Val)."""
+
+    def __init__(self, optimizer, hyper_lr, granularity="global", val_closure=None, lr_bounds=None):
+        super().__init__(optimizer, hyper_lr, 0.0, granularity, val_closure, lr_bounds)
+
+
+class RTHPO(Hypergradient):
+    """mu = 1: the full tangent recursion z_{t+1} = A_t z_t + B_t, one HVP per step (seed 003)."""
+
+    def __init__(self, optimizer, hyper_lr, granularity="global", val_closure=None, lr_bounds=None):
+        super().__init__(optimizer, hyper_lr, 1.0, granularity, val_closure, lr_bounds)
+
