@@ -1,0 +1,316 @@
+"""Truth tests for the learning-rate methods (float64): the seeds' own numbers, published rules written out in
+NumPy, and the tangent recursion against reverse mode through the unrolled run and finite differences."""
+import numpy as np
+import pytest
+
+import tinygrad_lr as tl
+import tinygrad_lr.functional as F
+from tinygrad_lr import Tensor, hyper, optim
+
+# ---- seed 001: E(w) = 3 w1² + 10 w2², w0 = (-15, 20) ----------------------------------------------------------
+
+
+def _seed001(opt_fn, steps=2):
+    w = Tensor(np.array([-15.0, 20.0]), requires_grad=True)
+    opt = opt_fn([w])
+    out = []
+    for _ in range(steps):
+        opt.zero_grad()
+        (3 * w[0] ** 2 + 10 * w[1] ** 2).backward()
+        opt.step()
+        out.append(w.numpy().copy())
+    return out
+
+
+def test_seed001_gradient_descent():
+    w1, w2 = _seed001(lambda p: optim.SGD(p, lr=0.001))
+    np.testing.assert_allclose(w1, [-14.91, 19.6], atol=5e-3)
+    np.testing.assert_allclose(w2, [-14.82, 19.21], atol=5e-3)
+
+
+def test_seed001_rmsprop_scheme():
+    # s = βs + (1-β)g², w -= η g/√(s+ε): torch's RMSprop puts ε outside the root, invisible at ε = 1e-8
+    w1, w2 = _seed001(lambda p: optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-8))
+    np.testing.assert_allclose(w1, [-14.84, 19.84], atol=5e-3)
+    np.testing.assert_allclose(w2, [-14.73, 19.73], atol=5e-3)
+
+
+# ---- first-order hypergradient = published rules --------------------------------------------------------------
+def _lsq_problem(seed=0, n=40, d=5):
+    r = np.random.default_rng(seed)
+    A, b = r.standard_normal((n, d)), r.standard_normal(n)
+    batches = [r.choice(n, 10, replace=False) for _ in range(60)]
+    return A, b, batches
+
+
+def test_first_order_sgd_is_baydin_rule():
+    A, b, batches = _lsq_problem()
+    w = Tensor(np.zeros(5), requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.01), hyper_lr=1e-5)
+    for t in range(50):
+        idx = batches[t]
+        h.step(lambda: 0.5 * ((Tensor(A[idx]) @ w - Tensor(b[idx])) ** 2).sum())
+    # the 10-line NumPy reference: η_t = η_{t-1} + β g_t·g_{t-1};  w ← w - η_t g_t
+    wr, eta, g_prev = np.zeros(5), 0.01, None
+    for t in range(50):
+        idx = batches[t]
+        g = A[idx].T @ (A[idx] @ wr - b[idx])
+        if g_prev is not None:
+            eta += 1e-5 * g @ g_prev
+        wr, g_prev = wr - eta * g, g
+    np.testing.assert_allclose(w.numpy(), wr, rtol=1e-12, atol=1e-12)
+    assert abs(h.lr - eta) < 1e-12
+    assert len(h.history) == 50 and h.history[-1]["lr"] == h.lr
+
+
+def test_first_order_adam_is_adam_hd():
+    A, b, batches = _lsq_problem(1)
+    w = Tensor(np.zeros(5), requires_grad=True)
+    h = hyper.FirstOrder(optim.Adam([w], lr=0.05, betas=(0.9, 0.99)), hyper_lr=1e-4)
+    for t in range(50):
+        idx = batches[t]
+        h.step(lambda: 0.5 * ((Tensor(A[idx]) @ w - Tensor(b[idx])) ** 2).sum())
+    # Baydin et al. (2018), Algorithm Adam-HD
+    th, m, v, alpha, u_prev = np.zeros(5), np.zeros(5), np.zeros(5), 0.05, np.zeros(5)
+    b1, b2, eps = 0.9, 0.99, 1e-8
+    for t in range(1, 51):
+        idx = batches[t - 1]
+        g = A[idx].T @ (A[idx] @ th - b[idx])
+        alpha = alpha - 1e-4 * (g @ u_prev)
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
+        u = -(m / (1 - b1 ** t)) / (np.sqrt(v / (1 - b2 ** t)) + eps)
+        th, u_prev = th + alpha * u, u
+    np.testing.assert_allclose(w.numpy(), th, rtol=1e-10, atol=1e-12)
+    assert abs(h.lr - alpha) < 1e-12
+
+
+def _beale_grad(x, y):
+    a, b_, c = 1.5 - x + x * y, 2.25 - x + x * y ** 2, 2.625 - x + x * y ** 3
+    return (2 * a * (y - 1) + 2 * b_ * (y ** 2 - 1) + 2 * c * (y ** 3 - 1),
+            2 * a * x + 2 * b_ * 2 * x * y + 2 * c * 3 * x * y ** 2)
+
+
+def test_fischer_plus_gd_on_beale_matches_seed_pseudocode():
+    x, y = Tensor(-2.0, dtype=np.float64, requires_grad=True), Tensor(-1.0, dtype=np.float64, requires_grad=True)
+    h = hyper.FischerPlus(optim.SGD([x, y], lr=0.01), alpha=1e-4)
+    for _ in range(200):
+        h.step(lambda: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2)
+    # seed 000's GD+ pseudocode, in NumPy, with analytic derivatives
+    xr, yr, eta_x, eta_y, dx_old, dy_old = -2.0, -1.0, 0.01, 0.01, 0.0, 0.0
+    for _ in range(200):
+        dx, dy = _beale_grad(xr, yr)
+        eta_x += 1e-4 * dx * dx_old
+        eta_y += 1e-4 * dy * dy_old
+        xr, yr = xr - eta_x * dx, yr - eta_y * dy
+        dx_old, dy_old = dx, dy
+    np.testing.assert_allclose([x.item(), y.item()], [xr, yr], rtol=1e-10)
+    np.testing.assert_allclose([float(e) for e in h.lr], [eta_x, eta_y], rtol=1e-10)
+
+
+def test_fischer_plus_global_uses_mean_product():
+    w = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    h = hyper.FischerPlus(optim.SGD([w], lr=0.1), alpha=0.01, granularity="global")
+    g1 = 2 * w.numpy()
+    h.step(lambda: (w * w).sum())
+    g2 = 2 * w.numpy()
+    h.step(lambda: (w * w).sum())
+    assert abs(h.lr - (0.1 + 0.01 * (g1 @ g2) / 3)) < 1e-12
+
+
+# ---- RT-HPO: the tangent equals dw_T/dη three ways ----------------------------------------------------------
+X = np.random.default_rng(5).standard_normal((16, 5))
+Y = np.random.default_rng(6).integers(0, 3, 16)
+
+
+def _mlp_params():
+    r = np.random.default_rng(1)
+    return [Tensor(r.standard_normal((6, 5)) * 0.5, requires_grad=True), Tensor(np.zeros(6), requires_grad=True),
+            Tensor(r.standard_normal((3, 6)) * 0.5, requires_grad=True), Tensor(np.zeros(3), requires_grad=True)]
+
+
+def _mlp_loss(ws, t):
+    lo = (4 * t) % 12
+    h = F.linear(Tensor(X[lo:lo + 6]), ws[0], ws[1]).tanh()
+    return F.cross_entropy(F.linear(h, ws[2], ws[3]), Y[lo:lo + 6])
+
+
+def _val_loss(ws):
+    return F.cross_entropy(F.linear(F.linear(Tensor(X[10:]), ws[0], ws[1]).tanh(), ws[2], ws[3]), Y[10:])
+
+
+OPTS = {
+    "sgd": lambda p: optim.SGD(p, lr=0.1),
+    "momentum": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    "nesterov": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    "adam": lambda p: optim.Adam(p, lr=0.01),
+    "rmsprop": lambda p: optim.RMSprop(p, lr=0.01, momentum=0.5),
+}
+
+
+def _flat(ts):
+    return np.concatenate([t.numpy().ravel() for t in ts])
+
+
+@pytest.mark.parametrize("name", list(OPTS))
+def test_rthpo_tangent_equals_unrolled_and_finite_differences(name):
+    T = 20
+    ps = _mlp_params()
+    opt = OPTS[name](ps)
+    eta0 = opt.param_groups[0]["lr"]
+    h = hyper.RTHPO(opt, hyper_lr=0.0)  # η held fixed, so dw_T/dη is the derivative of the whole run
+    for t in range(T):
+        h.step(lambda: _mlp_loss(ps, t))
+    z = _flat([h.z[0][(i, None)] for i in range(len(ps))])
+    # 1) reverse mode through the unrolled run (create_graph through every step), one backward per entry
+    ws, eta = hyper.unrolled_run(OPTS[name](_mlp_params()), _mlp_loss, T, eta0)
+    np.testing.assert_allclose(_flat(ws), _flat(ps), rtol=1e-12, atol=1e-12)
+    rev = []
+    for w in ws:
+        for j in range(w.numel()):
+            sel = np.zeros(w.shape)
+            sel.flat[j] = 1.0
+            rev.append(tl.grad((w * Tensor(sel)).sum(), eta, retain_graph=True)[0].item())
+    np.testing.assert_allclose(z, rev, rtol=1e-9, atol=1e-11)
+    # 2) central differences of the whole run in η
+    def run(e):
+        p3 = _mlp_params()
+        o3 = OPTS[name](p3)
+        for g in o3.param_groups:
+            g["lr"] = e
+        for t in range(T):
+            o3.zero_grad()
+            _mlp_loss(p3, t).backward()
+            o3.step()
+        return p3
+    eps = 1e-6
+    fd = (_flat(run(eta0 + eps)) - _flat(run(eta0 - eps))) / (2 * eps)
+    np.testing.assert_allclose(z, fd, rtol=1e-4, atol=1e-6)
+    # the hypergradient h = ∇E(w_T)·z_T equals dE(w_T)/dη the same three ways
+    gE = tl.grad(_val_loss(ps), ps)
+    hyper_grad = float(sum((g.numpy() * h.z[0][(i, None)].numpy()).sum() for i, g in enumerate(gE)))
+    unrolled = tl.grad(_val_loss(ws), eta)[0].item()
+    fd_E = (_val_loss(run(eta0 + eps)).item() - _val_loss(run(eta0 - eps)).item()) / (2 * eps)
+    assert abs(hyper_grad - unrolled) < 1e-9 * max(1, abs(unrolled))
+    assert abs(hyper_grad - fd_E) < 1e-5 * max(1, abs(fd_E))
+
+
+def test_rthpo_val_hypergradient_uses_val_loss_and_moves_eta():
+    ps = _mlp_params()
+    h = hyper.RTHPO(optim.SGD(ps, lr=0.1), hyper_lr=1e-3, val_closure=lambda: _val_loss(ps))
+    for t in range(3):
+        h.step(lambda: _mlp_loss(ps, t))
+    z = h.z  # h_3 = ∇E_val(w_3)·z_3 moves η at the next step
+    expect = float(sum((g.numpy() * z[0][(i, None)].numpy()).sum() for i, g in enumerate(tl.grad(_val_loss(ps), ps))))
+    eta_before = h.lr
+    h.step(lambda: _mlp_loss(ps, 3))
+    assert abs(h.history[-1]["hypergrad"] - expect) < 1e-12
+    assert abs(h.lr - (eta_before - 1e-3 * expect)) < 1e-15
+
+
+def test_per_tensor_rthpo_matches_finite_differences_per_eta():
+    T = 6
+    ps = _mlp_params()
+    h = hyper.Hypergradient(optim.SGD(ps, lr=0.1, momentum=0.5), hyper_lr=0.0, mu=1.0, granularity="tensor")
+    for t in range(T):
+        h.step(lambda: _mlp_loss(ps, t))
+    assert len(h.z) == len(ps)
+    eps = 1e-6
+    for k in (0, 3):
+        def run(e):
+            p3 = _mlp_params()
+            o3 = optim.SGD([{"params": [p], "lr": (e if i == k else 0.1)} for i, p in enumerate(p3)], lr=0.1,
+                           momentum=0.5)
+            for t in range(T):
+                o3.zero_grad()
+                _mlp_loss(p3, t).backward()
+                o3.step()
+            return _flat(p3)
+        fd = (run(0.1 + eps) - run(0.1 - eps)) / (2 * eps)
+        np.testing.assert_allclose(_flat([h.z[k][(i, None)] for i in range(len(ps))]), fd, rtol=1e-4, atol=1e-7)
+
+
+def test_element_first_order_sgd_is_elementwise_rule():
+    A, b, batches = _lsq_problem(2)
+    w = Tensor(np.zeros(5), requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.01), hyper_lr=1e-5, granularity="element")
+    wr, eta, g_prev = np.zeros(5), np.full(5, 0.01), None
+    for t in range(20):
+        idx = batches[t]
+        h.step(lambda: 0.5 * ((Tensor(A[idx]) @ w - Tensor(b[idx])) ** 2).sum())
+        g = A[idx].T @ (A[idx] @ wr - b[idx])
+        if g_prev is not None:
+            eta = eta + 1e-5 * g * g_prev
+        wr, g_prev = wr - eta * g, g
+    np.testing.assert_allclose(w.numpy(), wr, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h.lr[0], eta, rtol=1e-12)
+
+
+# ---- LOSSGRAD -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("lam,h0", [(4.0, 1e-4), (0.5, 10.0)])
+def test_lossgrad_settles_near_optimal_step(lam, h0):
+    x = Tensor(np.array([3.0]), requires_grad=True)
+    h = hyper.LossGrad(optim.SGD([x], lr=h0), c=1.05)
+    for _ in range(400):
+        h.step(lambda: 0.5 * lam * (x * x).sum())
+        if abs(x.item()) < 1e-6:
+            x.data[...] = 3.0  # keep lred = h·λ²x² far above the 1e-25 of rel_err; the step size is tested
+    # rel_err = h·λ/2 on this quadratic, so h oscillates around 1/λ within a factor c
+    assert 1 / lam / 1.05 <= h.lr <= 1 / lam * 1.05 ** 2
+
+
+# ---- safeguards and bad input -----------------------------------------------------------------------------------
+def test_lr_bounds_clip_eta():
+    w = Tensor(np.array([1.0, 1.0]), requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.01), hyper_lr=10.0, lr_bounds=(0.0, 0.05))
+    for _ in range(5):
+        h.step(lambda: (w * w).sum())
+    assert h.lr == 0.05
+
+
+def test_nan_loss_is_skipped_and_counted():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = hyper.RTHPO(optim.SGD([w], lr=0.01), hyper_lr=1e-3)
+    h.step(lambda: (w * w).sum())
+    eta, w_before = h.lr, w.numpy().copy()
+    h.step(lambda: (w * w).sum() * float("nan"))
+    assert h.skipped == 1 and h.lr == eta and h.history[-1]["skipped"]
+    np.testing.assert_array_equal(w.numpy(), w_before)
+    h.step(lambda: (w * w).sum())
+    assert np.isfinite(h.lr) and h.skipped == 1
+
+
+def test_element_granularity_refuses_mu():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="granularity 'element' is first-order only.*mu = 1"):
+        hyper.RTHPO(optim.SGD([w], lr=0.1), 1e-3, granularity="element")
+
+
+def test_closure_must_return_scalar():
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for cls in (hyper.FirstOrder, hyper.RTHPO):
+        h = cls(optim.SGD([w], lr=0.1), 1e-3)
+        with pytest.raises(ValueError, match=r"scalar loss.*\(2,\)"):
+            h.step(lambda: w * w)
+    with pytest.raises(ValueError, match="scalar loss"):
+        hyper.LossGrad(optim.SGD([w], lr=0.1)).step(lambda: w * w)
+
+
+def test_hyper_state_dict_roundtrip_continues_identically():
+    def make():
+        ps = _mlp_params()
+        return ps, hyper.RTHPO(optim.Adam(ps, lr=0.01), hyper_lr=1e-4)
+    ps, h = make()
+    for t in range(4):
+        h.step(lambda: _mlp_loss(ps, t))
+    sd = h.state_dict()
+    ps2, h2 = make()
+    for p, q in zip(ps2, ps):
+        p.data = q.data.copy()
+    h2.load_state_dict(sd)
+    for t in range(4, 7):
+        h.step(lambda: _mlp_loss(ps, t))
+        h2.step(lambda: _mlp_loss(ps2, t))
+    np.testing.assert_array_equal(_flat(ps), _flat(ps2))
+    assert h.lr == h2.lr
+    with pytest.raises(ValueError, match="FirstOrder.*RTHPO"):
+        hyper.FirstOrder(optim.Adam(ps2, lr=0.01), 1e-4).load_state_dict(sd)
