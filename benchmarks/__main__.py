@@ -2,7 +2,7 @@
 import argparse
 import importlib
 
-SUITES = ["engine"]
+SUITES = ["engine", "hyper"]
 
 
 def main():

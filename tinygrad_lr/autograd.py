@@ -63,11 +63,11 @@ class Function:
         for p in parents:
             if p.device != dev:
                 raise RuntimeError(f"{cls.__name__}: tensors on different devices: {dev} and {p.device}")
-        ctx.device = dev
+        ctx.device, ctx.kw = dev, kw
         out = ctx.forward(*[p.data for p in parents], **kw)
         if isinstance(out, _np_generic):  # NumPy reductions return scalars; keep 0-d arrays
             out = _np_asarray(out)
-        rg = _enabled[0] and any(p.requires_grad for p in parents)
+        rg = _enabled[0] and any(p.requires_grad for p in parents) and out.dtype.kind in "fc"  # no int/bool grads
         t = Tensor._wrap(out, dev, rg)
         if rg:
             ctx.parents = parents
@@ -80,6 +80,27 @@ class Function:
 
     def backward(self, g, out):
         raise NotImplementedError
+
+    def jvp(self, tangents, out):
+        """Forward-mode rule: d(out) from the parents' tangents (None = zero), in Tensor ops. This default
+        works for any op: its VJP is linear in g, so the gradient of <VJP(g), tangents> in g is the JVP
+        (the double-VJP trick). Ops override it with a cheaper rule."""
+        u = Tensor.zeros_like(out).requires_grad_()
+        saved, prev = self.needs, _enabled[0]
+        self.needs, _enabled[0] = tuple(t is not None for t in tangents), True
+        try:
+            gs = self.backward(u, out)
+            gs = gs if isinstance(gs, tuple) else (gs,)
+            terms = [(g.sum_to(p.shape) * t).sum() for g, t, p in zip(gs, tangents, self.parents)
+                     if t is not None and g is not None]
+            if not terms:
+                return None
+            dot = terms[0]
+            for t in terms[1:]:
+                dot = dot + t
+            return grad(dot, u, create_graph=prev, allow_unused=True)[0]
+        finally:
+            self.needs, _enabled[0] = saved, prev
 
 
 _FREED = ("Trying to backward through the graph a second time: its intermediate values were freed by the first "
@@ -132,6 +153,8 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
             ctx = t._ctx
             if ctx is None:
                 if accumulate:
+                    if t.grad is None and not g.requires_grad:
+                        g = _owned(g)
                     t.grad = g if t.grad is None else t.grad + g
                 continue
             mask = tuple(p.requires_grad for p in ctx.parents) if needed is None else \
@@ -155,6 +178,15 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
     finally:
         _enabled[0] = prev
     return found
+
+
+def _owned(g):
+    """A .grad the user may update in place: not a read-only / stride-0 broadcast view (e.g. the gradient of
+    x.sum() is ones broadcast to x's shape)."""
+    f = g.data.flags
+    if getattr(f, "writeable", True) and (f.c_contiguous or f.f_contiguous):
+        return g
+    return Tensor._wrap(g.data.copy(), g.device)
 
 
 def _as_tuple(x):
@@ -211,6 +243,37 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                "pass allow_unused=True to get None for it")
         res.append(g)
     return tuple(res)
+
+
+def jvp(outputs, inputs, tangents, create_graph=False):
+    """Forward-mode Jacobian-vector products: d(outputs) when inputs move along tangents, pushed through the
+    graph already recorded from inputs to outputs (parents before children, each op's jvp rule). Returns a
+    tuple, one tangent per output (zeros where an output does not depend on the inputs)."""
+    outputs, inputs, tangents = _as_tuple(outputs), _as_tuple(inputs), _as_tuple(tangents)
+    if len(inputs) != len(tangents):
+        raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
+    tan = {}
+    for x, t in zip(inputs, tangents):
+        if t is not None and t.shape != x.shape:
+            raise ValueError(f"jvp: tangent of shape {t.shape} for an input of shape {x.shape}")
+        tan[id(x)] = t
+    prev, _enabled[0] = _enabled[0], create_graph
+    try:
+        for t in _toposort([o for o in outputs if o.requires_grad]):
+            ctx = t._ctx
+            if id(t) in tan or ctx is None:
+                continue
+            ts = [tan.get(id(p)) for p in ctx.parents]
+            if any(x is not None for x in ts):
+                d = ctx.jvp(ts, t)
+                if d is not None and d.shape != t.shape:
+                    d = d.expand(t.shape)
+                if d is not None and d.dtype != t.dtype:
+                    d = d.cast(t.dtype)
+                tan[id(t)] = d
+    finally:
+        _enabled[0] = prev
+    return tuple(tan.get(id(o)) if tan.get(id(o)) is not None else Tensor.zeros_like(o) for o in outputs)
 
 
 def hvp(output, inputs, v, create_graph=False, retain_graph=None):

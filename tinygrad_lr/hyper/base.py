@@ -105,7 +105,8 @@ class LRMethod:
 
     @staticmethod
     def finite(*tensors):
-        return all(bool(xp_of(t.data).isfinite(t.data).all()) for t in tensors)
+        """All entries finite? (A sum is non-finite iff an entry is, barring overflow, itself a red flag.)"""
+        return all(bool(xp_of(t.data).isfinite(t.data.sum())) for t in tensors)
 
     def record(self, loss, hypergrad=None, skipped=False):
         h = hypergrad

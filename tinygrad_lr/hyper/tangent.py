@@ -5,16 +5,16 @@ For the composite state x = (w, s) of all parameters and their optimizer states,
     z_{t+1} = mu·A_t z_t + B_t,   A_t = ∂Φ/∂(w, s) (with g = ∇ℓ(w), so dg = H·dw),   B_t = ∂Φ/∂η.
 
 Both terms are one Jacobian-vector product of Φ at (w_t, g_t, s_t, η_t) in the direction
-(mu·z_w, mu·H z_w, mu·z_s, 1): it is taken with the double-VJP trick (the VJP of Φ is linear in its cotangent u,
-so the gradient of ⟨VJP(u), direction⟩ with respect to u is the JVP), on whatever Φ the optimizer defines.
-H z_w is one Hessian-vector product of the training loss by double backprop. Nothing here knows which
-optimizer it is differentiating.
+(mu·z_w, mu·H z_w, mu·z_s, 1), pushed forward (tinygrad_lr.jvp) through the graph of whatever Φ the optimizer
+defines; an op without a forward rule falls back to the double-VJP trick. H z_w is one Hessian-vector product
+of the training loss by double backprop. Nothing here knows which optimizer it is differentiating.
 
 The hypergradient is h_t = ∇E(w_t)·z_t (E: the training loss on the current batch, or a validation loss)
 and η_t = η_{t-1} - β·h_t; the step then uses η_t. mu = 0 gives the first-order method (Baydin et al. 2018:
 for SGD, η += β·g_t·g_{t-1}); mu = 1 is RT-HPO (Majumder, Donini & Chaudhari 2019).
 """
-from ..autograd import enable_grad, grad
+from ..autograd import enable_grad, grad, jvp
+from ..backend import device_of, xp
 from ..tensor import Tensor
 from .base import LRMethod
 
@@ -44,27 +44,19 @@ def phi_graph(optimizer, params, groups, grads, etas, with_inputs):
     return outs, ins
 
 
-def jvps(outs, ins, directions):
-    """Jacobian-vector products of the outputs for each direction (a dict: input key -> Tensor; missing keys
-    are zero), by the double-VJP trick. Returns one dict (output key -> Tensor) per direction."""
-    live = [k for k, o in outs.items() if o.requires_grad]
-    us = [Tensor.zeros_like(outs[k], requires_grad=True) for k in live]
-    keys = list(ins)
-    with enable_grad():
-        vjp = dict(zip(keys, grad([outs[k] for k in live], [ins[k] for k in keys], us, create_graph=True,
-                                  allow_unused=True)))
-    results = []
-    for n, direction in enumerate(directions):
-        with enable_grad():
-            terms = [(vjp[k] * d).sum() for k, d in direction.items()
-                     if d is not None and vjp.get(k) is not None and vjp[k].requires_grad]
-            dot = sum(terms[1:], terms[0]) if terms else None
-        jv = [None] * len(us) if dot is None else grad(dot, us, retain_graph=n < len(directions) - 1,
-                                                       allow_unused=True)
-        res = {k: Tensor.zeros_like(o) for k, o in outs.items()}
-        res.update({k: j.detach() for k, j in zip(live, jv) if j is not None})
-        results.append(res)
-    return results
+def tangents_of(outs, ins, directions):
+    """z' = JVP of Φ's outputs for each direction (input key -> Tensor, missing = 0), by forward mode through
+    the graph phi_graph recorded. Returns one dict (output key -> Tensor) per direction."""
+    out_keys, in_keys = list(outs), list(ins)
+    res = []
+    for d in directions:
+        jv = jvp([outs[k] for k in out_keys], [ins[k] for k in in_keys], [d.get(k) for k in in_keys])
+        res.append({k: j.detach() for k, j in zip(out_keys, jv)})
+    return res
+
+
+def _dot(a, b):
+    return float(xp(device_of(a)).vdot(a.reshape(-1), b.reshape(-1)))
 
 
 class Hypergradient(LRMethod):
@@ -94,8 +86,10 @@ class Hypergradient(LRMethod):
 
     def hypergradient(self, gE):
         """h = ∇E·z, reduced per η: a float (global), a list of floats (tensor), a list of arrays (element)."""
-        dots = [[(e.data * z[(i, None)].data).sum(dtype="float64") if self.granularity != "element"
-                 else e.data * z[(i, None)].data for i, e in enumerate(gE)] for z in self.z]
+        if self.granularity == "element":
+            dots = [[e.data * z[(i, None)].data for i, e in enumerate(gE)] for z in self.z]
+        else:
+            dots = [[_dot(e.data, z[(i, None)].data) for i, e in enumerate(gE)] for z in self.z]
         if self.granularity == "global":
             return float(sum(dots[0]))
         if self.granularity == "element":
@@ -143,13 +137,14 @@ class Hypergradient(LRMethod):
                     d[("w", i) if key is None else ("s", i, key)] = self.mu * zi
                 d.update({("g", i): self.mu * h.detach() for i, h in enumerate(hz) if h is not None})
             directions.append(d)
-        new_z = jvps(outs, ins, directions)
+        new_z = tangents_of(outs, ins, directions)
         for i, p in enumerate(self.params):  # the step itself: the primal outputs of the same Φ
             p.data = outs[(i, None)].data.astype(p.dtype, copy=False)
             step = self.optimizer.get_state(p, self.groups[i]).get("step", 0) + 1
             self.optimizer.state[p] = {"step": step, **{k: o.detach() for (j, k), o in outs.items()
                                                         if j == i and k is not None}}
-        if all(self.finite(*z.values()) for z in new_z):
+        # with mu = 0 z is rebuilt from scratch every step and h is checked before use: no need to look
+        if self.mu == 0 or all(self.finite(*z.values()) for z in new_z):
             self.z = new_z
         else:  # never let a non-finite tangent poison later hypergradients: restart it
             self.skipped += 1

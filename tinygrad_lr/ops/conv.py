@@ -33,6 +33,9 @@ class Unfold(Function):
     def backward(self, g, out):
         return Fold.apply(g, shape=self.in_shape, kernel=self.args[0], stride=self.args[1], dilation=self.args[2])
 
+    def jvp(self, tangents, out):  # linear
+        return Unfold.apply(tangents[0], **self.kw)
+
 
 class Fold(Function):
     def forward(self, cols, shape=None, kernel=None, stride=None, dilation=None):
@@ -48,3 +51,6 @@ class Fold(Function):
     def backward(self, g, out):
         k, s, d = self.args
         return Unfold.apply(g, kernel=k, stride=s, dilation=d)
+
+    def jvp(self, tangents, out):  # linear
+        return Fold.apply(tangents[0], **self.kw)

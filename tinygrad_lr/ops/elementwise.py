@@ -5,12 +5,29 @@ from ..backend import to_device, xp
 from ..tensor import Tensor
 
 
+class Elementwise(Function):
+    """An op whose Jacobian w.r.t. each input is diagonal (up to broadcasting): the JVP is the sum over inputs of
+    the backward applied to that input's tangent, so the backward rule serves forward mode too."""
+
+    def jvp(self, tangents, out):
+        total, saved = None, self.needs
+        for i, t in enumerate(tangents):
+            if t is None:
+                continue
+            self.needs = tuple(j == i for j in range(len(tangents)))
+            d = self.backward(t, out)
+            d = d[i] if isinstance(d, tuple) else d
+            total = d if total is None else total + d
+        self.needs = saved
+        return total
+
+
 def _where(cond, g):
     """g where cond else 0 (cond is a constant array)."""
     return Tensor.where(cond, g, 0.0)
 
 
-class Add(Function):
+class Add(Elementwise):
     def forward(self, a, b):
         return a + b
 
@@ -18,7 +35,7 @@ class Add(Function):
         return g, g
 
 
-class Sub(Function):
+class Sub(Elementwise):
     def forward(self, a, b):
         return a - b
 
@@ -26,7 +43,7 @@ class Sub(Function):
         return g, (-g if self.needs[1] else None)
 
 
-class Mul(Function):
+class Mul(Elementwise):
     def forward(self, a, b):
         return a * b
 
@@ -35,7 +52,7 @@ class Mul(Function):
         return (g * b if self.needs[0] else None), (g * a if self.needs[1] else None)
 
 
-class Div(Function):
+class Div(Elementwise):
     def forward(self, a, b):
         return a / b
 
@@ -44,19 +61,24 @@ class Div(Function):
         return (g / b if self.needs[0] else None), (-g * out / b if self.needs[1] else None)
 
 
-class Pow(Function):
+class Pow(Elementwise):
     """a ** b: d/da = b·a^(b-1), d/db = a^b·log a."""
     def forward(self, a, b):
         return a ** b
 
     def backward(self, g, out):
         a, b = self.parents
-        ga = g * b * a ** (b - 1.0) if self.needs[0] else None
+        if not self.needs[0]:
+            ga = None
+        elif not b.requires_grad and b.data.size == 1 and float(b.data.reshape(())) == 0:
+            ga = Tensor.zeros_like(a)  # d(a**0)/da = 0, also at a = 0 (0 * 0**-1 would be nan), as torch
+        else:
+            ga = g * b * a ** (b - 1.0)
         gb = g * out * a.log() if self.needs[1] else None
         return ga, gb
 
 
-class Neg(Function):
+class Neg(Elementwise):
     def forward(self, a):
         return -a
 
@@ -64,7 +86,7 @@ class Neg(Function):
         return -g
 
 
-class Exp(Function):
+class Exp(Elementwise):
     def forward(self, a):
         return xp(self.device).exp(a)
 
@@ -72,7 +94,7 @@ class Exp(Function):
         return g * out
 
 
-class Log(Function):
+class Log(Elementwise):
     def forward(self, a):
         return xp(self.device).log(a)
 
@@ -80,7 +102,7 @@ class Log(Function):
         return g / self.parents[0]
 
 
-class Sqrt(Function):
+class Sqrt(Elementwise):
     """d√a/da = 1/(2√a), taken as 0 at a = 0 (instead of inf). Adam-style updates √v hit v = 0 exactly when a
     gradient is exactly 0 (dead units, constant-zero pixels); there the incoming tangent is 0 too, and inf·0
     would turn every hypergradient into NaN. The limit along such paths is 0, which this gives."""
@@ -94,7 +116,7 @@ class Sqrt(Function):
         return Tensor.where(pos, g / (Tensor.where(pos, out, 1.0) * 2.0), 0.0)
 
 
-class Abs(Function):
+class Abs(Elementwise):
     """d|a|/da = sign(a) (0 at 0, as torch)."""
     def forward(self, a):
         self.sign = xp(self.device).sign(a)
@@ -104,7 +126,7 @@ class Abs(Function):
         return g * Tensor._wrap(self.sign, self.device)
 
 
-class Tanh(Function):
+class Tanh(Elementwise):
     def forward(self, a):
         return xp(self.device).tanh(a)
 
@@ -112,7 +134,7 @@ class Tanh(Function):
         return g * (1.0 - out * out)
 
 
-class Sigmoid(Function):
+class Sigmoid(Elementwise):
     def forward(self, a):
         m = xp(self.device)
         e = m.exp(-abs(a))  # never overflows; exact in both tails
@@ -122,16 +144,16 @@ class Sigmoid(Function):
         return g * out * (1.0 - out)
 
 
-class Relu(Function):
+class Relu(Elementwise):
     def forward(self, a):
-        self.mask = (a > 0).astype(a.dtype)  # a multiply is cheaper than a where, forward and backward
-        return a * self.mask
+        self.mask = (a > 0).astype(a.dtype)  # a multiply is cheaper than a where in the backward
+        return xp(self.device).maximum(a, 0)  # not a * mask: -inf * 0 would be nan
 
     def backward(self, g, out):
         return g * Tensor._wrap(self.mask, self.device)
 
 
-class Clip(Function):
+class Clip(Elementwise):
     """clip(a, lo, hi); the gradient passes where lo <= a <= hi."""
     def forward(self, a, lo=None, hi=None):
         m = xp(self.device)
@@ -146,7 +168,7 @@ class Clip(Function):
         return _where(self.mask, g)
 
 
-class Where(Function):
+class Where(Elementwise):
     """cond ? a : b with a constant cond."""
     def forward(self, a, b, cond=None):
         self.cond = cond
@@ -158,7 +180,7 @@ class Where(Function):
         return ga, gb
 
 
-class Cast(Function):
+class Cast(Elementwise):
     def forward(self, a, dtype=None):
         self.in_dtype = a.dtype
         return a.astype(dtype)
@@ -185,4 +207,7 @@ class To(Function):
 
     def backward(self, g, out):
         return g.to(self.src)
+
+    def jvp(self, tangents, out):
+        return tangents[0].to(out.device)
 

@@ -20,3 +20,9 @@ class MatMul(Function):
         if self.needs[1]:
             gb = (g.mT @ a).mT if _f_order(b) else a.mT @ g
         return ga, gb
+
+    def jvp(self, tangents, out):  # bilinear: d(a @ b) = da @ b + a @ db
+        (ta, tb), (a, b) = tangents, self.parents
+        da = None if ta is None else ta @ b
+        db = None if tb is None else a @ tb
+        return db if da is None else da if db is None else da + db

@@ -4,9 +4,17 @@ import numpy as np
 
 from ..autograd import Function
 from ..backend import scatter_add, xp
+from ..tensor import Tensor
 
 
-class Reshape(Function):
+class Linear(Function):
+    """A linear op of one input: its JVP is the op itself applied to the tangent."""
+
+    def jvp(self, tangents, out):
+        return type(self).apply(tangents[0], **self.kw)
+
+
+class Reshape(Linear):
     def forward(self, a, shape=None):
         self.in_shape = a.shape
         return a.reshape(shape)
@@ -15,7 +23,7 @@ class Reshape(Function):
         return g.reshape(self.in_shape)
 
 
-class Permute(Function):
+class Permute(Linear):
     def forward(self, a, order=None):
         self.inv = tuple(sorted(range(len(order)), key=order.__getitem__))
         return a.transpose(order)
@@ -24,7 +32,7 @@ class Permute(Function):
         return g.permute(*self.inv)
 
 
-class Expand(Function):
+class Expand(Linear):
     def forward(self, a, shape=None):
         self.in_shape = a.shape
         return xp(self.device).broadcast_to(a, shape)
@@ -41,13 +49,16 @@ class Pad(Function):
     def backward(self, g, out):
         return g[self.slices]
 
+    def jvp(self, tangents, out):  # the padding is a constant: its tangent is 0 whatever the pad value
+        return Pad.apply(tangents[0], pads=self.kw["pads"], value=0.0)
+
 
 def _is_advanced(index):
     return any(hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, np.generic)
                for i in index)
 
 
-class Getitem(Function):
+class Getitem(Linear):
     def forward(self, a, index=None):
         self.in_shape, self.index = a.shape, index
         return a[index]
@@ -56,7 +67,7 @@ class Getitem(Function):
         return IndexAdd.apply(g, index=self.index, shape=self.in_shape)
 
 
-class IndexAdd(Function):
+class IndexAdd(Linear):
     """zeros(shape)[index] += g: the adjoint of indexing. Its own backward is indexing again."""
     def forward(self, g, index=None, shape=None):
         self.index = index
@@ -79,3 +90,7 @@ class Cat(Function):
 
     def backward(self, g, out):
         return tuple(g[s] if need else None for s, need in zip(self.slices, self.needs))
+
+    def jvp(self, tangents, out):
+        return Cat.apply(*[Tensor.zeros_like(p) if t is None else t for p, t in zip(self.parents, tangents)],
+                         **self.kw)

@@ -19,6 +19,9 @@ class Sum(Function):
     def backward(self, g, out):
         return _keep(g, self.in_shape, self.axis, self.keepdim).expand(self.in_shape)
 
+    def jvp(self, tangents, out):
+        return Sum.apply(tangents[0], **self.kw)
+
 
 class Max(Function):
     """Max over axes. The gradient goes to the maxima, split evenly between ties (torch.amax), or with
@@ -36,6 +39,9 @@ class Max(Function):
 
     def backward(self, g, out):
         return _keep(g, self.in_shape, self.axis, self.keepdim).expand(self.in_shape) * Tensor._wrap(self.w, self.device)
+
+    def jvp(self, tangents, out):
+        return Sum.apply(tangents[0] * Tensor._wrap(self.w, self.device), axis=self.axis, keepdim=self.keepdim)
 
 
 def out_shape(shape, axis):
