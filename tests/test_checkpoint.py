@@ -48,12 +48,12 @@ def test_failed_write_leaves_previous_checkpoint(tmp_path, monkeypatch):
 
 def test_optimizer_and_hyper_state_through_checkpoint(tmp_path):
     w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
-    h = hyper.RTHPO(optim.SGD([w], lr=0.01, momentum=0.9), hyper_lr=1e-3)
+    h = hyper.RTHPO(optim.SGD([w], lr=0.01, momentum=0.9), hyper_lr=1e-6)
     for _ in range(3):
         h.step(lambda: ((w * w - 1) ** 2).sum())
     checkpoint.save(tmp_path / "h.npz", h.state_dict())
     w2 = Tensor(w.numpy(), requires_grad=True)
-    h2 = hyper.RTHPO(optim.SGD([w2], lr=0.01, momentum=0.9), hyper_lr=1e-3)
+    h2 = hyper.RTHPO(optim.SGD([w2], lr=0.01, momentum=0.9), hyper_lr=1e-6)
     h2.load_state_dict(checkpoint.load(tmp_path / "h.npz"))
     for _ in range(3):
         h.step(lambda: ((w * w - 1) ** 2).sum())
