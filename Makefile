@@ -1,8 +1,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-# Real MNIST / Fashion-MNIST for machines without internet (used when present).
-export TINYGRAD_LR_DATA ?= $(abspath ../shared/data)
+# Real MNIST / Fashion-MNIST for machines without internet: the demo reads them from there when present
+# (tests locate that folder themselves and pass it as the data root).
+SHARED_DATA := $(wildcard $(abspath ../shared/data))
 
 .PHONY: test demo bench install clean
 
@@ -18,7 +19,7 @@ test: install
 	$(PY) -m pytest
 
 demo: install
-	$(PY) -m examples.demo
+	$(if $(SHARED_DATA),TINYGRAD_LR_DATA=$${TINYGRAD_LR_DATA:-$(SHARED_DATA)}) $(PY) -m examples.demo
 
 bench: install
 	$(PY) -m benchmarks
