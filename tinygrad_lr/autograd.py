@@ -140,6 +140,7 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
             ctx = t._ctx
             needed[id(t)] = id(t) in want or (ctx is not None and any(needed.get(id(p), False) for p in ctx.parents))
     grads, found = {}, {}
+    taken = {_buffer(g.data) for g in root_grads} if accumulate else None  # buffers a new .grad must not share
     prev, _enabled[0] = _enabled[0], create_graph
     try:
         for r, g in zip(roots, root_grads):
@@ -154,7 +155,7 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
             if ctx is None:
                 if accumulate:
                     if t.grad is None and not g.requires_grad:
-                        g = _owned(g)
+                        g = _owned(g, taken)
                     t.grad = g if t.grad is None else t.grad + g
                 continue
             mask = tuple(p.requires_grad for p in ctx.parents) if needed is None else \
@@ -180,13 +181,23 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
     return found
 
 
-def _owned(g):
-    """A .grad the user may update in place: not a read-only / stride-0 broadcast view (e.g. the gradient of
-    x.sum() is ones broadcast to x's shape)."""
-    f = g.data.flags
-    if getattr(f, "writeable", True) and (f.c_contiguous or f.f_contiguous):
+def _buffer(a):
+    while a.base is not None:
+        a = a.base
+    return id(a)
+
+
+def _owned(g, taken):
+    """A .grad the user may update in place, as torch's: not a read-only / stride-0 broadcast view (the gradient
+    of x.sum() is ones broadcast to x's shape), and sharing memory with no other leaf's .grad (a + b hands both
+    leaves the same gradient) nor with the gradient passed to backward()."""
+    f, buf = g.data.flags, _buffer(g.data)
+    if getattr(f, "writeable", True) and (f.c_contiguous or f.f_contiguous) and buf not in taken:
+        taken.add(buf)
         return g
-    return Tensor._wrap(g.data.copy(), g.device)
+    g = Tensor._wrap(g.data.copy(), g.device)
+    taken.add(id(g.data))
+    return g
 
 
 def _as_tuple(x):
@@ -280,7 +291,9 @@ def hvp(output, inputs, v, create_graph=False, retain_graph=None):
     """Hessian-vector product H·v by double backprop: grad of (∇output · v) w.r.t. inputs.
 
     `output` is a scalar Tensor built from `inputs`, or a callable: hvp(f, inputs, v) evaluates f(*inputs) on
-    fresh leaves. `v` matches `inputs` (a Tensor or a sequence of them). Returns a tuple, one H·v per input.
+    fresh leaves (on views of the inputs when create_graph=True, so that H·v stays differentiable w.r.t. them, as
+    torch.autograd.functional.hvp). `v` matches `inputs` (a Tensor or a sequence of them). Returns a tuple, one
+    H·v per input.
     """
     inputs, v = _as_tuple(inputs), _as_tuple(v)
     if len(v) != len(inputs):
@@ -290,7 +303,9 @@ def hvp(output, inputs, v, create_graph=False, retain_graph=None):
             raise ValueError(f"hvp: vector of shape {u.shape} for an input of shape {x.shape}")
     with enable_grad():
         if callable(output):
-            inputs = tuple(x.detach().requires_grad_() for x in inputs)
+            from .ops.movement import Reshape
+            inputs = tuple(Reshape.apply(x, shape=x.shape) if create_graph and x.requires_grad
+                           else x.detach().requires_grad_() for x in inputs)
             output = output(*inputs)
         if output.data.size != 1:
             raise RuntimeError(f"hvp needs a scalar output, got shape {output.shape}")

@@ -10,6 +10,8 @@ import sys
 import numpy as np
 
 _CUDA_HINT = 'install it with: pip install "tinygrad-lr[cuda]"'
+_GPU_HINT = ('check the NVIDIA driver (nvidia-smi) and that CuPy matches its CUDA version (pip install '
+             '"tinygrad-lr[cuda]" installs cupy-cuda12x)')
 _cupy = None
 _rngs = {}
 _seed = None
@@ -40,9 +42,10 @@ def cupy():
         try:
             n = cp.cuda.runtime.getDeviceCount()
         except Exception as e:  # CuPy is there but the driver/runtime is not
-            raise RuntimeError(f"device 'cuda': CuPy is installed but no CUDA GPU is usable ({e})") from None
+            raise RuntimeError(f"device 'cuda': CuPy is installed but no CUDA GPU is usable ({e}); {_GPU_HINT}") \
+                from None
         if n == 0:
-            raise RuntimeError("device 'cuda': CuPy is installed but no CUDA GPU was found")
+            raise RuntimeError(f"device 'cuda': CuPy is installed but no CUDA GPU was found; {_GPU_HINT}")
         _cupy = cp
     return _cupy
 

@@ -28,10 +28,15 @@ def tanh(x):
     return x.tanh()
 
 
+def _shift(x, dim):
+    """The max over dim (kept), as a constant (0 where it is not finite): x - shift keeps exp from overflowing."""
+    m = x.detach().max(dim, keepdim=True).data
+    return Tensor._wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
+
+
 def logsumexp(x, dim=None, keepdim=False):
     """log Σ exp(x), shifted by the (constant) max so ±1e4 stays finite; the shift cancels in every derivative."""
-    m = x.detach().max(dim, keepdim=True).data
-    m = Tensor._wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
+    m = _shift(x, dim)
     out = (x - m).exp().sum(dim, keepdim=True).log() + m
     if keepdim:
         return out
@@ -45,7 +50,8 @@ def softmax(x, dim=-1):
 
 
 def log_softmax(x, dim=-1):
-    return x - logsumexp(x, dim, keepdim=True)
+    s = x - _shift(x, dim)  # (x - max) - log Σ exp(x - max): no large max added back and subtracted again, which
+    return s - s.exp().sum(dim, keepdim=True).log()  # would cost float32 all its digits at |x| ~ 1e4
 
 
 def linear(x, weight, bias=None):
@@ -259,12 +265,19 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(loss, reduction)
 
 
+def _log_clamped(p):
+    """log p clamped at -100 (torch's BCE). At p = 0 the value is -100 and the gradient 0, not 0/0 = nan: the log
+    only ever sees p where p > 0 (and 1 elsewhere)."""
+    pos = p.data > 0
+    return Tensor.where(pos, Tensor.where(pos, p, 1.0).log(), -100.0).clip(min=-100.0)
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-[y·log p + (1-y)·log(1-p)] on probabilities; each log is clamped at -100 as torch does."""
     target = input._const(target)
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy: input shape {input.shape} and target shape {target.shape} differ")
-    loss = -(target * input.log().clip(min=-100.0) + (1.0 - target) * (1.0 - input).log().clip(min=-100.0))
+    loss = -(target * _log_clamped(input) + (1.0 - target) * _log_clamped(1.0 - input))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

@@ -61,21 +61,22 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
                 for k in range(n_out):
                     go = np.zeros(n_out)
                     go[k] = 1.0
-                    gs = grad(o, [xs[i] for i in wrt], Tensor(go.reshape(o.shape).astype(o.dtype)),
+                    gs = grad(o, [xs[i] for i in wrt], Tensor(go.reshape(o.shape).astype(o.dtype), device=o.device),
                               retain_graph=True, allow_unused=True)
                     for a, g in zip(analytic, gs):
                         if g is not None:
                             a[k] = to_host(g.data).reshape(-1)
             for a, i in zip(analytic, wrt):
                 numeric = np.zeros_like(a)
-                flat = xs[i].data.reshape(-1)  # a view: perturb in place
-                for j in range(flat.size):
-                    orig = flat[j].item()
-                    flat[j] = orig + eps
+                arr = xs[i].data  # perturbed in place, element by element in C order whatever its memory layout
+                for j in range(arr.size):
+                    idx = np.unravel_index(j, arr.shape)
+                    orig = arr[idx].item()
+                    arr[idx] = orig + eps
                     plus = to_host(_outputs(fn, xs)[oi].data).astype(np.float64).reshape(-1)
-                    flat[j] = orig - eps
+                    arr[idx] = orig - eps
                     minus = to_host(_outputs(fn, xs)[oi].data).astype(np.float64).reshape(-1)
-                    flat[j] = orig
+                    arr[idx] = orig
                     numeric[:, j] = (plus - minus) / (2 * eps)
                 _check(_name, a, numeric, atol, rtol, oi, i)
     except GradcheckError:
@@ -95,9 +96,10 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     outs = _outputs(fn, xs)
     rng = np.random.default_rng(seed)
     if grad_outputs is None:
-        us = [Tensor(rng.standard_normal(o.shape), requires_grad=True) for o in outs]
+        us = [Tensor(rng.standard_normal(o.shape), device=o.device, requires_grad=True) for o in outs]
     else:
-        us = [Tensor(np.asarray(to_host(u.data), dtype=np.float64), requires_grad=True) for u in _tuple(grad_outputs)]
+        us = [Tensor(np.asarray(to_host(u.data), dtype=np.float64), device=o.device, requires_grad=True)
+              for u, o in zip(_tuple(grad_outputs), outs)]
     n = len(xs)
 
     def vjp(*args):

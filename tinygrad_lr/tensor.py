@@ -321,7 +321,8 @@ class Tensor:
         n = self.data.size if axes is None else math.prod(self.shape[a] for a in axes)
         corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
         d = self - self.mean(axes, keepdim=True)
-        return (d * d).sum(axes, keepdim) * (1.0 / max(n - corr, 0))
+        ss, dof = (d * d).sum(axes, keepdim), max(n - corr, 0)
+        return ss * (1.0 / dof) if dof else ss / 0.0  # no degrees of freedom left: nan (or inf), as torch
 
     def std(self, dim=None, keepdim=False, correction=None, unbiased=None):
         return self.var(dim, keepdim, correction, unbiased).sqrt()
@@ -397,9 +398,11 @@ class Tensor:
         if shape == self.shape:
             return self
         try:
-            np.broadcast_shapes(self.shape, shape)
+            ok = np.broadcast_shapes(self.shape, shape) == shape
         except ValueError:
-            raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape}") from None
+            ok = False
+        if not ok:
+            raise ValueError(f"expand: shape {self.shape} cannot be expanded to {shape}")
         return Expand.apply(self, shape=shape)
 
     def contiguous(self):
