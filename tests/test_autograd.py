@@ -281,3 +281,20 @@ def test_tensor_numpy_item_repr():
     assert x.numpy().shape == (1, 2) and x.tolist() == [[1.5, 2.0]]
     assert "requires_grad=True" in repr(x)
     assert x.ndim == 2 and x.numel() == 2 and len(x) == 1 and x.size() == (1, 2) and x.size(1) == 2
+
+
+def test_no_grad_decorator_without_parentheses_and_on_methods():
+    import tinygrad_lr as tl
+
+    @tl.no_grad
+    def f(x):
+        return x * 2
+
+    class A:
+        @tl.no_grad
+        def m(self, x):
+            return x * 2
+
+    x = tl.Tensor([1.0], requires_grad=True)
+    assert not f(x).requires_grad and not A().m(x).requires_grad and (x * 2).requires_grad
+    assert f.__name__ == "f"

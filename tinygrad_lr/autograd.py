@@ -17,7 +17,13 @@ def is_grad_enabled():
 
 
 class _GradMode:
+    """Context manager and decorator, with or without parentheses: `with no_grad():`, `@no_grad`, `@no_grad()`."""
     mode = True
+
+    def __init__(self, fn=None):
+        self.fn = fn
+        if fn is not None:
+            functools.update_wrapper(self, fn)
 
     def __enter__(self):
         self.prev = _enabled[0]
@@ -26,12 +32,14 @@ class _GradMode:
     def __exit__(self, *exc):
         _enabled[0] = self.prev
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*a, **kw):
-            with self.__class__():
-                return fn(*a, **kw)
-        return wrapper
+    def __call__(self, *a, **kw):
+        if self.fn is None:  # @no_grad(): wrap the function given now
+            return type(self)(a[0])
+        with type(self)():
+            return self.fn(*a, **kw)
+
+    def __get__(self, obj, objtype=None):  # decorating a method
+        return self if obj is None else functools.partial(self.__call__, obj)
 
 
 class no_grad(_GradMode):
