@@ -1,0 +1,16 @@
+from tinygrad_lr import nn
+
+
+class LossgradCNN(nn.Sequential):
+    """LOSSGRAD's CIFAR-10 ConvNet (seed 002, Table 7), for 3x32x32 inputs:
+    conv 30@5x5 (28x28x30) -> max-pool 2 (14x14x30) -> ReLU -> conv 40@5x5 (10x10x40) -> max-pool 2 (5x5x40) -> ReLU
+    -> conv 50@3x3 (3x3x50) -> ReLU -> Linear 250 -> ReLU -> Linear 100 -> ReLU -> Linear 10.
+    The table's text is garbled in the seed; this reading gives exactly the output sizes it lists."""
+
+    def __init__(self, num_classes=10):
+        super().__init__(
+            nn.Conv2d(3, 30, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(30, 40, 5), nn.MaxPool2d(2), nn.ReLU(),
+            nn.Conv2d(40, 50, 3), nn.ReLU(),
+            nn.Flatten(), nn.Linear(50 * 3 * 3, 250), nn.ReLU(), nn.Linear(250, 100), nn.ReLU(),
+            nn.Linear(100, num_classes))

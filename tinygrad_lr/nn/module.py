@@ -1,0 +1,176 @@
+"""Module: parameters, buffers and submodules found by attribute, state_dict with torch's names."""
+from collections import OrderedDict
+
+import numpy as np
+
+from ..backend import canonical_device, to_device
+from ..tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as a trainable parameter (requires_grad=True)."""
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True):
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad,
+                         dtype=None if isinstance(data, Tensor) or hasattr(data, "dtype") else np.float32)
+
+
+class Module:
+    """Base class. Parameters (Parameter attributes), submodules (Module attributes) and buffers
+    (register_buffer) are discovered in attribute order, so names follow torch: "layer1.0.conv1.weight"."""
+    training = True
+
+    def __init__(self):
+        object.__setattr__(self, "_buffers", [])
+        self.training = True
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def register_buffer(self, name, tensor):
+        if "_buffers" not in self.__dict__:
+            object.__setattr__(self, "_buffers", [])
+        self._buffers.append(name)
+        setattr(self, name, tensor)
+
+    # ---- traversal -----------------------------------------------------------------------------------------
+    def named_children(self):
+        for k, v in vars(self).items():
+            if isinstance(v, Module):
+                yield k, v
+
+    def children(self):
+        return (m for _, m in self.named_children())
+
+    def named_modules(self, prefix=""):
+        yield prefix, self
+        for k, m in self.named_children():
+            yield from m.named_modules(f"{prefix}.{k}" if prefix else k)
+
+    def modules(self):
+        return (m for _, m in self.named_modules())
+
+    def named_parameters(self, prefix=""):
+        for name, m in self.named_modules(prefix):
+            for k, v in vars(m).items():
+                if isinstance(v, Parameter):
+                    yield (f"{name}.{k}" if name else k), v
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix=""):
+        for name, m in self.named_modules(prefix):
+            for k in m.__dict__.get("_buffers", []):
+                v = getattr(m, k)
+                if v is not None:
+                    yield (f"{name}.{k}" if name else k), v
+
+    def buffers(self):
+        return [b for _, b in self.named_buffers()]
+
+    # ---- modes, grads, devices -----------------------------------------------------------------------------
+    def train(self, mode=True):
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            p.grad = None
+
+    def to(self, device):
+        dev = canonical_device(device)
+        for t in self.parameters() + self.buffers():
+            t.data, t.device = to_device(t.data, dev), dev
+            if t.grad is not None:
+                t.grad = t.grad.to(dev)
+        return self
+
+    # ---- state ---------------------------------------------------------------------------------------------
+    def state_dict(self):
+        """name -> NumPy array (a copy) for every parameter and buffer."""
+        out = OrderedDict()
+        for name, m in self.named_modules():  # torch's order: each module's parameters, then its buffers
+            own = [(k, v) for k, v in vars(m).items() if isinstance(v, Parameter)]
+            own += [(k, getattr(m, k)) for k in m.__dict__.get("_buffers", []) if getattr(m, k) is not None]
+            out.update(((f"{name}.{k}" if name else k), v.numpy().copy()) for k, v in own)
+        return out
+
+    def load_state_dict(self, state, strict=True):
+        own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+        missing = [k for k in own if k not in state]
+        unexpected = [k for k in state if k not in own]
+        wrong = [f"{k}: expected {own[k].shape}, got {tuple(np.shape(state[k]))}" for k in own
+                 if k in state and tuple(np.shape(state[k])) != own[k].shape]
+        errors = []
+        if strict and missing:
+            errors.append(f"missing keys {missing}")
+        if strict and unexpected:
+            errors.append(f"unexpected keys {unexpected}")
+        if wrong:
+            errors.append("shape mismatch for " + "; ".join(wrong))
+        if errors:
+            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+        for k, t in own.items():
+            if k in state:
+                v = state[k]
+                v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
+                t.data = to_device(v.astype(t.dtype, copy=True), t.device)
+        return self
+
+    # ---- repr ----------------------------------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        kids = list(self.named_children())
+        if not kids:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"  ({k}): " + repr(m).replace("\n", "\n  ") for k, m in kids]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + "\n" + "\n".join(lines) + "\n)"
+
+
+class ModuleList(Module):
+    def __init__(self, modules=()):
+        super().__init__()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def __len__(self):
+        return sum(1 for _ in self.named_children())
+
+    def __getitem__(self, i):
+        kids = list(self.children())
+        return ModuleList(kids[i]) if isinstance(i, slice) else kids[i]
+
+    def __iter__(self):
+        return iter(list(self.children()))
+
+    def append(self, m):
+        setattr(self, str(len(self)), m)
+        return self
+
+
+class Sequential(ModuleList):
+    """Modules applied in order; indexable like a list."""
+
+    def __init__(self, *modules):
+        super().__init__(modules)
+
+    def __getitem__(self, i):
+        kids = list(self.children())
+        return Sequential(*kids[i]) if isinstance(i, slice) else kids[i]
+
+    def forward(self, x):
+        for m in self.children():
+            x = m(x)
+        return x
