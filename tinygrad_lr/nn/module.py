@@ -86,13 +86,22 @@ class Module:
         for p in self.parameters():
             p.grad = None
 
-    def to(self, device):
-        dev = canonical_device(device)
+    def to(self, device=None, dtype=None):
+        """Move (and/or cast the floating-point) parameters and buffers in place; returns self."""
         for t in self.parameters() + self.buffers():
-            t.data, t.device = to_device(t.data, dev), dev
-            if t.grad is not None:
-                t.grad = t.grad.to(dev)
+            if device is not None:
+                dev = canonical_device(device)
+                t.data, t.device = to_device(t.data, dev), dev
+            if dtype is not None and t.dtype.kind == "f":
+                t.data = t.data.astype(dtype)
+            t.grad = None
         return self
+
+    def double(self):
+        return self.to(dtype=np.float64)
+
+    def float(self):
+        return self.to(dtype=np.float32)
 
     # ---- state ---------------------------------------------------------------------------------------------
     def state_dict(self):
