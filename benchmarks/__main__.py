@@ -2,7 +2,7 @@
 import argparse
 import importlib
 
-SUITES = ["engine", "hyper"]
+SUITES = ["engine", "hyper", "models"]
 
 
 def main():

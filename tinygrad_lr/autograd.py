@@ -147,7 +147,7 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
         for t in order:  # a tensor is needed if it is a wanted input or leads to one
             ctx = t._ctx
             needed[id(t)] = id(t) in want or (ctx is not None and any(needed.get(id(p), False) for p in ctx.parents))
-    grads, found = {}, {}
+    grads, found, owned = {}, {}, set()
     taken = {_buffer(g.data) for g in root_grads} if accumulate else None  # buffers a new .grad must not share
     prev, _enabled[0] = _enabled[0], create_graph
     try:
@@ -157,6 +157,9 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
             g = grads.pop(id(t), None)
             if g is None:
                 continue
+            owned.discard(id(g))
+            if type(g) is SparseGrad:
+                g = g.dense()
             if want is not None and id(t) in want:
                 found[id(t)] = g
             ctx = t._ctx
@@ -181,12 +184,60 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
                     if gp.dtype != p.dtype:
                         gp = gp.cast(p.dtype)
                     old = grads.get(id(p))
-                    grads[id(p)] = gp if old is None else old + gp
+                    if old is None:
+                        grads[id(p)] = gp
+                    elif create_graph:
+                        grads[id(p)] = old + gp
+                    else:
+                        grads[id(p)] = _add_into(old, gp, owned)
             if not retain_graph:
                 ctx.parents = None
     finally:
         _enabled[0] = prev
     return found
+
+
+class SparseGrad:
+    """d(x[index])/dx applied to g: g at `index`, zero elsewhere, left unmaterialised in a plain backward. The
+    walk adds it into one buffer in place, so T slices of one tensor (an LSTM's per-step gate projections) cost
+    T small writes instead of T full-size arrays and T full-size additions."""
+    __slots__ = ("g", "index", "shape", "dtype", "device")
+
+    def __init__(self, g, index, shape):
+        self.g, self.index, self.shape, self.dtype, self.device = g, index, shape, g.dtype, g.device
+
+    def add_to(self, arr):
+        if any(hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, _np_generic)
+               for i in self.index):
+            from .backend import scatter_add
+            scatter_add(arr, self.index, self.g.data)
+        else:
+            arr[self.index] += self.g.data
+
+    def dense(self):
+        from .backend import xp
+        arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
+        self.add_to(arr)
+        return Tensor._wrap(arr, self.device)
+
+
+def _add_into(old, gp, owned):
+    """old + gp for a plain backward, in place once the walk owns the accumulator (it allocated it itself)."""
+    if id(old) not in owned:
+        if type(old) is SparseGrad:
+            old = old.dense()
+        elif type(gp) is SparseGrad:
+            old = Tensor._wrap(old.data.copy(), old.device)
+        else:
+            old = old + gp
+            owned.add(id(old))
+            return old
+        owned.add(id(old))
+    if type(gp) is SparseGrad:
+        gp.add_to(old.data)
+    else:
+        old.data += gp.data
+    return old
 
 
 def _buffer(a):

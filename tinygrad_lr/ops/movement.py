@@ -2,7 +2,7 @@
 getitem<->scatter-add (repeated indices accumulate), cat<->slices."""
 import numpy as np
 
-from ..autograd import Function
+from ..autograd import Function, SparseGrad, is_grad_enabled
 from ..backend import scatter_add, xp
 from ..tensor import Tensor
 
@@ -64,6 +64,8 @@ class Getitem(Linear):
         return a[index]
 
     def backward(self, g, out):
+        if not is_grad_enabled():  # a plain backward: let the walk add g in place (see SparseGrad)
+            return SparseGrad(g, self.index, self.in_shape)
         return IndexAdd.apply(g, index=self.index, shape=self.in_shape)
 
 
