@@ -157,7 +157,8 @@ def lr_figure(runs, summary, path):
         if r and len(r["lr_trace"]) > 2:
             ax.plot(np.arange(len(r["lr_trace"])) * 10, r["lr_trace"], label=s["method"])
     ax.set(xlabel="step", ylabel="η", title="learning rate of the best cell")
-    ax.legend(fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

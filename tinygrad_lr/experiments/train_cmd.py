@@ -50,6 +50,8 @@ def run(args):
     model = build_model(args.model, args.dataset)
     ae = args.model == "autoencoder"
     (Xtr, ytr), (Xva, yva) = datasets.train_val_split(Xtr, ytr, val_size=args.val_size, seed=args.seed)
+    if args.train_size:
+        Xtr, ytr = Xtr[:args.train_size], ytr[:args.train_size]
     val_loader = datasets.DataLoader(Xva, None if ae else yva, batch_size=args.batch_size, shuffle=True,
                                      seed=args.seed + 1000)
     val_iter = iter(())
@@ -120,6 +122,7 @@ def add_args(p):
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--val-size", type=int, default=10000, help="validation samples taken from the training set")
+    p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-root", default=None, help="dataset root (default $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr)")
     p.add_argument("--out", default="runs/train")

@@ -128,7 +128,8 @@ class LRMethod:
     def state_dict(self):
         eta = self.eta if self.granularity != "element" else [_host(e).copy() for e in self.eta]
         return {"type": type(self).__name__, "granularity": self.granularity, "eta": eta, "t": self.t,
-                "skipped": self.skipped, "optimizer": self.optimizer.state_dict(), **self.extra_state()}
+                "skipped": self.skipped, "history": list(self.history), "optimizer": self.optimizer.state_dict(),
+                **self.extra_state()}
 
     def load_state_dict(self, state):
         if state.get("type") != type(self).__name__:
@@ -145,6 +146,7 @@ class LRMethod:
         else:
             self.eta = [xp(p.device).asarray(np.asarray(e), dtype=p.dtype) for p, e in zip(self.params, state["eta"])]
         self.t, self.skipped = int(state["t"]), int(state["skipped"])
+        self.history = [dict(h) for h in state.get("history", [])]
         self.load_extra_state(state)
 
 
