@@ -1,69 +1,63 @@
-"""make demo: train a tiny MLP on a synthetic task, then check an HVP against finite differences.
+"""make demo: the main job, in a few minutes on a 2-core CPU.
 
-(The full demo of the learning-rate methods replaces this once the optimizers and experiments land.)
+1. seed 000: the "+" methods on Beale's function (figures and table under runs/beale/);
+2. seed 001: the RMSProp-style worked example, checked against the seed's numbers;
+3. when MNIST is available ($TINYGRAD_LR_DATA, the cache, or a download), a short comparison on the MNIST MLP
+   784-512-256-10: SGD at a fixed η vs First-order (Train) vs RT-HPO (validation hypergradient), same η̄ and
+   seed, one epoch each, printed as a table (runs/demo/).
 """
+import argparse
+import os
 import time
 
-import numpy as np
-
-import tinygrad_lr as tl
-import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor
+from tinygrad_lr.experiments import beale, rmsprop_example
+from tinygrad_lr.experiments.common import out_dir, write_json
 
 
-def main(steps=300, seed=0):
-    rng = np.random.default_rng(seed)
-    # XOR of the quadrants: needs the hidden layers
-    n = 512
-    X = rng.uniform(-1, 1, (n, 2))
-    cls = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
-    X, y = Tensor(X.astype(np.float32)), cls
-    sizes = [2, 64, 64, 2]
-    params = []
-    for i, o in zip(sizes[:-1], sizes[1:]):
-        params += [Tensor(rng.uniform(-1, 1, (o, i)).astype(np.float32) / np.sqrt(i), requires_grad=True),
-                   Tensor(np.zeros(o, np.float32), requires_grad=True)]
+def mnist_comparison(out, epochs=1, lr=0.05, hyper_lr=1e-5, train_size=20000):
+    import datasets
+    from tinygrad_lr.experiments.sweep import train_run
+    try:
+        (X, y) = datasets.load_mnist(None, "train", flatten=True)
+        test = datasets.load_mnist(None, "test", flatten=True)
+    except datasets.DatasetError as e:
+        print(f"\n(MNIST comparison skipped: {str(e).splitlines()[0]})")
+        return None
+    (Xtr, ytr), val = datasets.train_val_split(X, y, val_size=5000, seed=0)
+    data = ((Xtr[:train_size], ytr[:train_size]), val, test)
+    rows = []
+    for method, label in [("sgd", "SGD, fixed η"), ("firstorder", "First-order (Train)"),
+                          ("rthpo", "RT-HPO (Val)")]:
+        r = train_run(method, lr, 0.0 if method == "sgd" else hyper_lr, 0, epochs, data)
+        rows.append({"method": label, "initial_lr": lr, "hyper_lr": r["hyper_lr"], "final_lr": r["final_lr"],
+                     "test_accuracy": r["test_accuracy"], "seconds": r["seconds"]})
+        print(f"  {label:<20} final η {r['final_lr']:.4f}  test accuracy {100 * r['test_accuracy']:.2f} %  "
+              f"({r['seconds']:.0f} s)")
+    write_json(f"{out}/mnist_comparison.json", {"epochs": epochs, "train_size": train_size, "rows": rows})
+    return rows
 
-    def net(*ps, x=X):
-        h = x
-        for k in range(0, len(ps), 2):
-            h = F.linear(h, ps[k], ps[k + 1])
-            if k < len(ps) - 2:
-                h = h.tanh()
-        return h
 
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--beale-iters", type=int, default=3000)
+    ap.add_argument("--out", default="runs")
+    ap.add_argument("--no-mnist", action="store_true", help="skip the MNIST comparison")
+    args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    lr = 0.5
-    for step in range(steps + 1):
-        loss = F.cross_entropy(net(*params), y)
-        grads = tl.grad(loss, params)
-        with tl.no_grad():
-            for p, g in zip(params, grads):
-                p.data = p.data - lr * g.data
-        if step % 100 == 0:
-            acc = (net(*params).argmax(1).numpy() == y).mean()
-            print(f"step {step:4d}  loss {loss.item():.4f}  train accuracy {acc:.3f}")
-    print(f"trained {steps} steps of full-batch GD in {time.perf_counter() - t0:.2f} s")
-
-    # HVP by double backprop vs central differences of gradients, in float64
-    p64 = [Tensor(p.data.astype(np.float64), requires_grad=True) for p in params]
-    x64 = Tensor(X.data.astype(np.float64))
-    f = lambda *ps: F.cross_entropy(net(*ps, x=x64), y)  # noqa: E731
-    v = [Tensor(rng.standard_normal(p.shape)) for p in p64]
-    hv = tl.hvp(f, p64, v)
-    eps = 1e-5
-    gp = _grads(f, [p.data + eps * u.data for p, u in zip(p64, v)])
-    gm = _grads(f, [p.data - eps * u.data for p, u in zip(p64, v)])
-    fd = np.concatenate([((a - b) / (2 * eps)).ravel() for a, b in zip(gp, gm)])
-    an = np.concatenate([h.numpy().ravel() for h in hv])
-    err = np.abs(an - fd).max() / np.abs(fd).max()
-    print(f"HVP check (float64, {an.size} parameters): max |double backprop - finite diff| / max|Hv| = {err:.2e}")
-    return err
-
-
-def _grads(f, arrays):
-    ps = [Tensor(a, requires_grad=True) for a in arrays]
-    return [g.numpy() for g in tl.grad(f(*ps), ps)]
+    print("=" * 80 + "\nseed 000: Fischer's + methods on Beale's function\n" + "=" * 80)
+    beale.run(args.beale_iters, os.path.join(args.out, "beale"))
+    print("\n" + "=" * 80 + "\nseed 001: the RMSProp-style worked example\n" + "=" * 80)
+    rmsprop_example.run(os.path.join(args.out, "rmsprop-example"))
+    print("\n" + "=" * 80 + "\nMNIST MLP 784-512-256-10: fixed η vs First-order vs RT-HPO (1 epoch, 20k samples)\n"
+          + "=" * 80)
+    rows = None if args.no_mnist else mnist_comparison(out_dir(os.path.join(args.out, "demo")))
+    if rows:
+        print("\n| method | η̄ | β | final η | test accuracy | seconds |\n|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['method']} | {r['initial_lr']} | {r['hyper_lr']} | {r['final_lr']:.4f} | "
+                  f"{100 * r['test_accuracy']:.2f} % | {r['seconds']:.0f} |")
+    print(f"\nfigures: {args.out}/beale/trajectories.png, distance.png, learning_rates.png; "
+          f"metrics under {args.out}/  ({time.perf_counter() - t0:.0f} s in all)")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ def test_cubic_grad_and_hvp():
     np.testing.assert_allclose(hv.numpy(), 6 * x.numpy())
 
 
-def test_demo_runs():
+def test_demo_runs(tmp_path, capsys):
     from examples import demo
-    assert demo.main(steps=50) < 1e-6
+    demo.main(["--beale-iters", "50", "--out", str(tmp_path), "--no-mnist"])
+    out = capsys.readouterr().out
+    assert "GD vs GD+" in out and "| RMSProp-style | w(2)" in out
+    assert (tmp_path / "beale" / "trajectories.png").exists()
