@@ -158,7 +158,7 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
             if g is None:
                 continue
             owned.discard(id(g))
-            if type(g) is SparseGrad:
+            if isinstance(g, LazyGrad):
                 g = g.dense()
             if want is not None and id(t) in want:
                 found[id(t)] = g
@@ -197,43 +197,25 @@ def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate)
     return found
 
 
-class SparseGrad:
-    """d(x[index])/dx applied to g: g at `index`, zero elsewhere, left unmaterialised in a plain backward. The
-    walk adds it into one buffer in place, so T slices of one tensor (an LSTM's per-step gate projections) cost
-    T small writes instead of T full-size arrays and T full-size additions."""
-    __slots__ = ("g", "index", "shape", "dtype", "device")
-
-    def __init__(self, g, index, shape):
-        self.g, self.index, self.shape, self.dtype, self.device = g, index, shape, g.dtype, g.device
-
-    def add_to(self, arr):
-        if any(hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, _np_generic)
-               for i in self.index):
-            from .backend import scatter_add
-            scatter_add(arr, self.index, self.g.data)
-        else:
-            arr[self.index] += self.g.data
-
-    def dense(self):
-        from .backend import xp
-        arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
-        self.add_to(arr)
-        return Tensor._wrap(arr, self.device)
+class LazyGrad:
+    """A gradient an op may return unmaterialised in a plain backward (see ops.movement.SparseGrad): the walk
+    adds it into an accumulator it owns with add_to(array), or asks for dense() when it is needed whole."""
+    __slots__ = ()
 
 
 def _add_into(old, gp, owned):
     """old + gp for a plain backward, in place once the walk owns the accumulator (it allocated it itself)."""
     if id(old) not in owned:
-        if type(old) is SparseGrad:
+        if isinstance(old, LazyGrad):
             old = old.dense()
-        elif type(gp) is SparseGrad:
+        elif isinstance(gp, LazyGrad):
             old = Tensor._wrap(old.data.copy(), old.device)
         else:
             old = old + gp
             owned.add(id(old))
             return old
         owned.add(id(old))
-    if type(gp) is SparseGrad:
+    if isinstance(gp, LazyGrad):
         gp.add_to(old.data)
     else:
         old.data += gp.data

@@ -122,14 +122,9 @@ def set_rng_state(state, device="cpu"):
 
 
 def _keep_freed_memory():
-    """Ask glibc to keep freed blocks for reuse instead of returning them to the OS.
-
-    Autodiff allocates and frees the same few MB-sized arrays every step. By default glibc serves them with
-    mmap and unmaps them on free, so every new array page-faults on first touch: that doubled the cost of a
-    784x512 GEMM output inside a training step here. Raising the mmap and trim thresholds keeps the memory
-    in the heap (RSS stays at its peak, which a training loop reaches in its first step anyway).
-    Set TINYGRAD_LR_MALLOC=default to leave malloc alone.
-    """
+    """Keep freed blocks in the heap for reuse. Autodiff frees and reallocates the same MB-sized arrays every
+    step; glibc's default unmaps them, so each new array page-faults on first touch, which doubled the cost of
+    a 784x512 GEMM output inside a training step. TINYGRAD_LR_MALLOC=default leaves malloc alone."""
     if os.environ.get("TINYGRAD_LR_MALLOC") == "default" or not sys.platform.startswith("linux"):
         return
     try:

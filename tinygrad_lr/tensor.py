@@ -157,14 +157,12 @@ class Tensor:
 
     @staticmethod
     def randn(*shape, device=None, dtype=None, requires_grad=False):
-        dev = backend.canonical_device(device)
-        arr = backend.rng(dev).standard_normal(_shape(shape), dtype=dtype or np.float32)
+        arr = backend.rng(backend.canonical_device(device)).standard_normal(_shape(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad)
 
     @staticmethod
     def rand(*shape, device=None, dtype=None, requires_grad=False):
-        dev = backend.canonical_device(device)
-        arr = backend.rng(dev).random(_shape(shape), dtype=dtype or np.float32)
+        arr = backend.rng(backend.canonical_device(device)).random(_shape(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad)
 
     @staticmethod
@@ -180,27 +178,6 @@ class Tensor:
     def eye(n, m=None, device=None, dtype=None, requires_grad=False):
         arr = xp(backend.canonical_device(device)).eye(n, m, dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad)
-
-    @staticmethod
-    def zeros_like(t, device=None, dtype=None, requires_grad=False):
-        return Tensor.zeros(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-    @staticmethod
-    def ones_like(t, device=None, dtype=None, requires_grad=False):
-        return Tensor.ones(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-    @staticmethod
-    def full_like(t, fill_value, device=None, dtype=None, requires_grad=False):
-        return Tensor.full(t.shape, fill_value, device=device or t.device, dtype=dtype or t.dtype,
-                           requires_grad=requires_grad)
-
-    @staticmethod
-    def randn_like(t, device=None, dtype=None, requires_grad=False):
-        return Tensor.randn(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
-
-    @staticmethod
-    def rand_like(t, device=None, dtype=None, requires_grad=False):
-        return Tensor.rand(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     # ---- operator sugar -----------------------------------------------------------------------------------------
     def _const(self, x):
@@ -426,7 +403,7 @@ class Tensor:
         return Pad.apply(self, pads=tuple(pairs), value=value)
 
     def __getitem__(self, index):
-        return Getitem.apply(self, index=_index(index, self.device))
+        return Getitem.apply(self, index=index_of(index, self.device))
 
     @staticmethod
     def cat(tensors, dim=0):
@@ -460,29 +437,17 @@ class Tensor:
         return logsumexp(self, dim, keepdim)
 
 
-def _index(index, device):
-    """Normalise an index: Tensors/lists become arrays on the device; bool masks become their nonzero() arrays."""
-    index = index if isinstance(index, tuple) else (index,)
-    mod = xp(device)
-    out = []
-    for i in index:
-        if isinstance(i, Tensor):
-            i = i.data
-        elif isinstance(i, list):
-            i = mod.asarray(i)
-        if hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, np.generic):
-            i = mod.asarray(i) if backend.device_of(i) != device else i
-            if i.dtype == bool:
-                out.extend(i.nonzero())
-                continue
-            if i.dtype.kind not in "iu":
-                raise IndexError(f"tensors used as indices must be integer or bool, got dtype {i.dtype}")
-        out.append(i)
-    return tuple(out)
+def _like(make):
+    """Tensor.X_like(t, ...) = Tensor.X(t.shape, ...) on t's device and in t's dtype unless given."""
+    def like(t, *args, device=None, dtype=None, requires_grad=False):
+        return make(t.shape, *args, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
+    return staticmethod(like)
 
 
+Tensor.zeros_like, Tensor.ones_like, Tensor.full_like = _like(Tensor.zeros), _like(Tensor.ones), _like(Tensor.full)
+Tensor.randn_like, Tensor.rand_like = _like(Tensor.randn), _like(Tensor.rand)
 autograd.Tensor = Tensor
 from .ops.elementwise import Add, Sub, Mul, Div, Pow, Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Clip, Where, Cast, To  # noqa: E402,E501
 from .ops.reduce import Sum, Max  # noqa: E402
-from .ops.movement import Reshape, Permute, Expand, Pad, Getitem, Cat  # noqa: E402
+from .ops.movement import Reshape, Permute, Expand, Pad, Getitem, Cat, index_of  # noqa: E402
 from .ops.linalg import MatMul  # noqa: E402

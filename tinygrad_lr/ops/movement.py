@@ -2,8 +2,8 @@
 getitem<->scatter-add (repeated indices accumulate), cat<->slices."""
 import numpy as np
 
-from ..autograd import Function, SparseGrad, is_grad_enabled
-from ..backend import scatter_add, xp
+from ..autograd import Function, LazyGrad, is_grad_enabled
+from ..backend import device_of, scatter_add, xp
 from ..tensor import Tensor
 
 
@@ -58,6 +58,27 @@ def _is_advanced(index):
                for i in index)
 
 
+class SparseGrad(LazyGrad):
+    """d(x[index])/dx applied to g: g at `index`, zero elsewhere, left unmaterialised in a plain backward. The
+    walk adds it into one buffer in place, so T slices of one tensor (an LSTM's per-step gate projections) cost
+    T small writes instead of T full-size arrays and T full-size additions."""
+    __slots__ = ("g", "index", "shape", "dtype", "device")
+
+    def __init__(self, g, index, shape):
+        self.g, self.index, self.shape, self.dtype, self.device = g, index, shape, g.dtype, g.device
+
+    def add_to(self, arr):
+        if _is_advanced(self.index):
+            scatter_add(arr, self.index, self.g.data)
+        else:
+            arr[self.index] += self.g.data
+
+    def dense(self):
+        arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
+        self.add_to(arr)
+        return Tensor._wrap(arr, self.device)
+
+
 class Getitem(Linear):
     def forward(self, a, index=None):
         self.in_shape, self.index = a.shape, index
@@ -96,3 +117,24 @@ class Cat(Function):
     def jvp(self, tangents, out):
         return Cat.apply(*[Tensor.zeros_like(p) if t is None else t for p, t in zip(self.parents, tangents)],
                          **self.kw)
+
+
+def index_of(index, device):
+    """Normalise an index: Tensors/lists become arrays on the device; bool masks become their nonzero() arrays."""
+    index = index if isinstance(index, tuple) else (index,)
+    mod = xp(device)
+    out = []
+    for i in index:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = mod.asarray(i)
+        if hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, np.generic):
+            i = mod.asarray(i) if device_of(i) != device else i
+            if i.dtype == bool:
+                out.extend(i.nonzero())
+                continue
+            if i.dtype.kind not in "iu":
+                raise IndexError(f"tensors used as indices must be integer or bool, got dtype {i.dtype}")
+        out.append(i)
+    return tuple(out)
