@@ -1,19 +1,42 @@
-"""CIFAR ResNets: ResNet-18 (He et al. 2016, ImageNet layout with a 3x3 stem for 32x32 inputs) and the CIFAR
-ResNet-20/56 (3 stages of 16/32/64 channels, n = 3/9 BasicBlocks). Shortcuts that change shape are a 1x1
-convolution + BatchNorm (option B of the paper)."""
+"""CIFAR ResNets (He et al. 2016): ResNet-18 (the ImageNet layout, 64-128-256-512, with a 3x3 stem and no max-pool
+for 32x32 inputs) and the paper's CIFAR ResNet-20/56 (3 stages of 16/32/64 channels, n = 3/9 BasicBlocks each).
+
+Shortcuts that change shape: option "A" (parameter-free: subsample by the stride, zero-pad the new channels) is
+what the paper uses for its CIFAR nets, so resnet20/56 use it (0.27M / 0.85M parameters, as the paper's table);
+option "B" (1x1 convolution + BatchNorm) is the usual ResNet-18 choice (11.17M parameters)."""
 from tinygrad_lr import nn
 
 
-class BasicBlock(nn.Module):
-    def __init__(self, cin, cout, stride=1):
+class PadShortcut(nn.Module):
+    """Option A: x[:, :, ::s, ::s] with zero channels added on both sides up to cout."""
+
+    def __init__(self, cin, cout, stride):
         super().__init__()
+        self.cin, self.cout, self.stride = cin, cout, stride
+
+    def forward(self, x):
+        if self.stride != 1:
+            x = x[:, :, ::self.stride, ::self.stride]
+        lo = (self.cout - self.cin) // 2
+        return x.pad((0, 0, 0, 0, lo, self.cout - self.cin - lo)) if self.cout != self.cin else x
+
+    def extra_repr(self):
+        return f"{self.cin}, {self.cout}, stride={self.stride}"
+
+
+class BasicBlock(nn.Module):
+    def __init__(self, cin, cout, stride=1, shortcut="B"):
+        super().__init__()
+        if shortcut not in ("A", "B"):
+            raise ValueError(f"shortcut must be 'A' (zero-padding) or 'B' (1x1 conv + BatchNorm), got {shortcut!r}")
         self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(cout)
         self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(cout)
         self.shortcut = nn.Sequential()
         if stride != 1 or cin != cout:
-            self.shortcut = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+            self.shortcut = (PadShortcut(cin, cout, stride) if shortcut == "A" else
+                             nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)))
 
     def forward(self, x):
         out = self.bn1(self.conv1(x)).relu()
@@ -22,24 +45,22 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    """Stem conv 3x3 -> stages of BasicBlocks (the first block of each later stage strides 2) -> global average
-    pool -> Linear."""
+    """Stem conv 3x3 + BatchNorm + ReLU -> stages (layer1, layer2, ...) of BasicBlocks, the first block of each later
+    stage striding 2 -> global average pool -> Linear. Parameter names follow torchvision ("layer1.0.bn1.weight")."""
 
-    def __init__(self, blocks, widths, num_classes=10, in_channels=3):
+    def __init__(self, blocks, widths, num_classes=10, in_channels=3, shortcut="B"):
         super().__init__()
         self.conv1 = nn.Conv2d(in_channels, widths[0], 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(widths[0])
-        layers, cin = [], widths[0]
+        cin = widths[0]
         for i, (n, w) in enumerate(zip(blocks, widths)):
             stage = []
             for j in range(n):
-                stage.append(BasicBlock(cin, w, 2 if (i > 0 and j == 0) else 1))
+                stage.append(BasicBlock(cin, w, 2 if (i > 0 and j == 0) else 1, shortcut))
                 cin = w
-            layers.append(nn.Sequential(*stage))
-        for i, layer in enumerate(layers):
-            setattr(self, f"layer{i + 1}", layer)
+            setattr(self, f"layer{i + 1}", nn.Sequential(*stage))
         self.fc = nn.Linear(cin, num_classes)
-        self.n_stages = len(layers)
+        self.n_stages = len(blocks)
 
     def forward(self, x):
         x = self.bn1(self.conv1(x)).relu()
@@ -48,13 +69,13 @@ class ResNet(nn.Module):
         return self.fc(x.mean((2, 3)))
 
 
-def resnet18(num_classes=10):
-    return ResNet([2, 2, 2, 2], [64, 128, 256, 512], num_classes)
+def resnet18(num_classes=10, shortcut="B"):
+    return ResNet([2, 2, 2, 2], [64, 128, 256, 512], num_classes, shortcut=shortcut)
 
 
-def resnet20(num_classes=10):
-    return ResNet([3, 3, 3], [16, 32, 64], num_classes)
+def resnet20(num_classes=10, shortcut="A"):
+    return ResNet([3, 3, 3], [16, 32, 64], num_classes, shortcut=shortcut)
 
 
-def resnet56(num_classes=10):
-    return ResNet([9, 9, 9], [16, 32, 64], num_classes)
+def resnet56(num_classes=10, shortcut="A"):
+    return ResNet([9, 9, 9], [16, 32, 64], num_classes, shortcut=shortcut)

@@ -13,7 +13,8 @@ def _params64(m):
 
 
 def test_parameter_names_and_shapes_follow_torch():
-    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 4 * 4, 5))
+    m = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(),
+                      nn.Linear(8 * 4 * 4, 5))
     assert {k: v.shape for k, v in m.state_dict().items()} == {
         "0.weight": (8, 3, 3, 3), "0.bias": (8,), "1.weight": (8,), "1.bias": (8,), "1.running_mean": (8,),
         "1.running_var": (8,), "1.num_batches_tracked": (), "4.weight": (5, 128), "4.bias": (5,)}
@@ -53,16 +54,18 @@ def test_state_dict_roundtrip_and_errors():
     np.testing.assert_array_equal(m(x).numpy(), m2(x).numpy())
     sd = m.state_dict()
     del sd["0.bias"]
-    with pytest.raises(KeyError, match=r"missing keys \['0.bias'\]"):
+    with pytest.raises(RuntimeError, match=r"missing keys \['0.bias'\]"):
         m2.load_state_dict(sd)
+    assert m2.load_state_dict(sd, strict=False) == (["0.bias"], [])
     sd = m.state_dict()
     sd["extra"] = np.zeros(1)
-    with pytest.raises(KeyError, match=r"unexpected keys \['extra'\]"):
+    with pytest.raises(RuntimeError, match=r"unexpected keys \['extra'\]"):
         m2.load_state_dict(sd)
+    assert m2.load_state_dict(sd, strict=False).unexpected_keys == ["extra"]
     sd = m.state_dict()
     sd["2.weight"] = np.zeros((3, 3))
-    with pytest.raises(KeyError, match=r"2.weight: expected \(2, 3\), got \(3, 3\)"):
-        m2.load_state_dict(sd)
+    with pytest.raises(RuntimeError, match=r"2.weight: expected shape \(2, 3\), got \(3, 3\)"):
+        m2.load_state_dict(sd, strict=False)  # a wrong shape is an error even when not strict
 
 
 def test_train_eval_propagates_and_repr():
@@ -88,7 +91,8 @@ def test_batchnorm_statistics_match_formulas():
     assert int(bn.num_batches_tracked.item()) == 1
     bn.eval()
     y = bn(Tensor(x)).numpy()
-    ref = (x - bn.running_mean.numpy()[None, :, None, None]) / np.sqrt(bn.running_var.numpy()[None, :, None, None] + 1e-5)
+    rm, rv = bn.running_mean.numpy()[None, :, None, None], bn.running_var.numpy()[None, :, None, None]
+    ref = (x - rm) / np.sqrt(rv + 1e-5)
     np.testing.assert_allclose(y, ref, rtol=1e-10)
 
 
@@ -154,6 +158,7 @@ def _call_with(layer, ps, qs, x):
                 if v is p:
                     owners.append((m, k, v))
                     object.__setattr__(m, k, q)
+    assert len(owners) == len(ps)  # every parameter was swapped, so the checks see all of them
     try:
         out = layer(x)
         return out[0] if isinstance(out, tuple) else out
@@ -182,3 +187,112 @@ def test_bad_input():
         lstm(Tensor.zeros(7, 2, 6))
     with pytest.raises(ValueError, match=r"BatchNorm2d\(3\)"):
         nn.BatchNorm2d(3)(Tensor.zeros(2, 4, 5, 5))
+
+
+def test_batchnorm1d_on_sequences_and_without_running_stats():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 3, 5)) * 2 - 1
+    bn = nn.BatchNorm1d(3, momentum=0.3).double()
+    y = bn(Tensor(x)).numpy()
+    np.testing.assert_allclose(y, (x - x.mean((0, 2), keepdims=True)) / np.sqrt(x.var((0, 2), keepdims=True) + 1e-5),
+                               rtol=1e-10)
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.7 + 0.3 * x.var((0, 2), ddof=1), rtol=1e-12)
+    free = nn.BatchNorm1d(3, affine=False, track_running_stats=False).double().eval()
+    assert free.parameters() == [] and free.buffers() == []
+    np.testing.assert_allclose(free(Tensor(x)).numpy(), y, rtol=1e-10)  # no running stats: batch stats in eval too
+
+
+def test_lstm_lengths_act_as_packed_sequences():
+    """Past its length a sequence's state is carried through and its output is 0: h_n equals the reference run on
+    the sequence cut to its length, both directions."""
+    rng = np.random.default_rng(3)
+    T, N, F, H = 6, 3, 2, 3
+    lstm = nn.LSTM(F, H, 2, batch_first=True, bidirectional=True).double()
+    x = rng.standard_normal((N, T, F))
+    lengths = np.array([6, 2, 4])
+    out, (h, c) = lstm(Tensor(x), lengths=lengths)
+    params = {k: p.numpy() for k, p in lstm.named_parameters()}
+    zeros = np.zeros((4, 1, H))
+    for n, L in enumerate(lengths):
+        ref, hr, cr = _np_lstm(x[n, :L, None], params, H, 2, True, zeros, zeros)
+        np.testing.assert_allclose(out.numpy()[n, :L], ref[:, 0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(out.numpy()[n, L:], 0)
+        np.testing.assert_allclose(h.numpy()[:, n], hr[:, 0], rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(c.numpy()[:, n], cr[:, 0], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match=r"lengths must be 3 integers in \[1, 6\], got \[6, 7, 1\]"):
+        lstm(Tensor(x), lengths=[6, 7, 1])
+
+
+def test_init_functions():
+    tl.manual_seed(0)
+    conv = nn.Conv2d(4, 8, 3)
+    bound = 1 / np.sqrt(4 * 3 * 3)  # fan_in counts the receptive field
+    assert bound * 0.9 < np.abs(conv.weight.numpy()).max() <= bound
+    assert bound * 0.8 < np.abs(conv.bias.numpy()).max() <= bound
+    t = Tensor(np.zeros((3, 4)))
+    assert nn.init.constant_(t, 2.5) is t and (t.numpy() == 2.5).all() and t.dtype == np.float64
+    nn.init.zeros_(t)
+    assert (t.numpy() == 0).all()
+    nn.init.ones_(t)
+    assert (t.numpy() == 1).all()
+    nn.init.uniform_(t, 2, 3)
+    assert (t.numpy() >= 2).all() and (t.numpy() < 3).all()
+    big = Tensor(np.zeros((200, 300), np.float32))
+    nn.init.normal_(big, 1.0, 0.5)
+    assert abs(big.numpy().mean() - 1) < 0.01 and abs(big.numpy().std() - 0.5) < 0.01
+    nn.init.xavier_normal_(big)
+    assert abs(big.numpy().std() - np.sqrt(2 / 500)) < 1e-3 and big.dtype == np.float32
+    with pytest.raises(ValueError, match=r"at least 2 dims, got shape \(5,\)"):
+        nn.init.xavier_uniform_(Tensor(np.zeros(5)))
+
+
+def test_module_api():
+    shared = nn.Linear(3, 3)
+    m = nn.Sequential(shared, nn.ReLU(), shared)  # tied layer: one set of parameters, listed once
+    assert len(m.parameters()) == 2 and len(list(m.modules())) == 3
+    assert list(m.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]  # torch lists tied tensors twice
+    m.load_state_dict(m.state_dict())
+    a, b = nn.Linear(3, 3), nn.Linear(3, 3)
+    b.weight = a.weight  # a weight tied across two modules
+    assert [k for k, _ in nn.Sequential(a, b).named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+    m(Tensor.ones(2, 3)).sum().backward()
+    assert shared.weight.grad is not None
+    m.zero_grad()
+    assert all(p.grad is None for p in m.parameters())
+    seen = []
+    m.apply(lambda mod: seen.append(type(mod).__name__))
+    assert seen == ["Linear", "ReLU", "Linear", "Sequential"]
+    ml = nn.ModuleList([nn.Linear(2, 2), nn.Tanh()]).append(nn.Sigmoid())
+    assert [k for k, _ in ml.named_children()] == ["0", "1", "2"] and isinstance(ml[-1], nn.Sigmoid)
+    assert [k for k, _ in nn.Sequential(ml, nn.Linear(1, 1)).named_parameters()] == [
+        "0.0.weight", "0.0.bias", "1.weight", "1.bias"]
+    assert m.to("cpu") is m and m[0].weight.device == "cpu"
+    assert repr(nn.Conv2d(3, 4, 3, padding=1, bias=False)) == \
+        "Conv2d(3, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), bias=False)"
+
+
+def test_dropout_and_embedding_padding():
+    x = Tensor(np.ones((100, 100), np.float32))
+    d = nn.Dropout(0.25)
+    y = d(x).numpy()
+    assert set(np.unique(y)) == {0, np.float32(1 / 0.75)} and abs((y == 0).mean() - 0.25) < 0.02
+    d.eval()
+    assert d(x) is x
+    emb = nn.Embedding(5, 3, padding_idx=1)
+    assert (emb.weight.numpy()[1] == 0).all() and (emb.weight.numpy()[0] != 0).all()
+    emb(np.array([[1, 2, 1]])).sum().backward()
+    g = emb.weight.grad.numpy()
+    assert (g[1] == 0).all() and (g[2] == 1).all() and (g[0] == 0).all()
+
+
+@pytest.mark.cuda
+def test_module_to_cuda_matches_cpu():
+    tl.manual_seed(0)
+    m = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.Flatten(), nn.Linear(48, 2))
+    x = np.random.default_rng(0).standard_normal((2, 2, 4, 4)).astype(np.float32)
+    ref = m(Tensor(x)).numpy()
+    m.to("cuda")
+    assert all(t.device == "cuda:0" for t in m.parameters() + m.buffers())
+    out = m(Tensor(x, device="cuda"))
+    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-4, atol=1e-5)
+    assert m.state_dict()["1.running_mean"].__class__ is np.ndarray

@@ -1,10 +1,12 @@
 """Module: parameters, buffers and submodules found by attribute, state_dict with torch's names."""
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 
 import numpy as np
 
 from ..backend import canonical_device, to_device
 from ..tensor import Tensor
+
+_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 class Parameter(Tensor):
@@ -46,32 +48,51 @@ class Module:
     def children(self):
         return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix="", remove_duplicate=True, _memo=None):
+        """Pre-order walk; a module reachable twice (shared weights) is yielded once, as in torch."""
+        memo = set() if _memo is None else _memo
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for k, m in self.named_children():
-            yield from m.named_modules(f"{prefix}.{k}" if prefix else k)
+            yield from m.named_modules(f"{prefix}.{k}" if prefix else k, remove_duplicate, memo)
 
     def modules(self):
         return (m for _, m in self.named_modules())
 
-    def named_parameters(self, prefix=""):
+    def _own(self, buffers):
+        if buffers:
+            return [(k, getattr(self, k)) for k in self.__dict__.get("_buffers", []) if getattr(self, k) is not None]
+        return [(k, v) for k, v in vars(self).items() if isinstance(v, Parameter)]
+
+    def _named(self, prefix, buffers):
+        seen = set()  # a tied tensor is one parameter (and an optimizer must not step it twice)
         for name, m in self.named_modules(prefix):
-            for k, v in vars(m).items():
-                if isinstance(v, Parameter):
+            for k, v in m._own(buffers):
+                if id(v) not in seen:
+                    seen.add(id(v))
                     yield (f"{name}.{k}" if name else k), v
+
+    def named_parameters(self, prefix=""):
+        return self._named(prefix, buffers=False)
 
     def parameters(self):
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix=""):
-        for name, m in self.named_modules(prefix):
-            for k in m.__dict__.get("_buffers", []):
-                v = getattr(m, k)
-                if v is not None:
-                    yield (f"{name}.{k}" if name else k), v
+        return self._named(prefix, buffers=True)
 
     def buffers(self):
         return [b for _, b in self.named_buffers()]
+
+    def apply(self, fn):
+        """fn(m) for every submodule, then self (torch's order); e.g. a custom initialisation."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
 
     # ---- modes, grads, devices -----------------------------------------------------------------------------
     def train(self, mode=True):
@@ -104,21 +125,26 @@ class Module:
         return self.to(dtype=np.float32)
 
     # ---- state ---------------------------------------------------------------------------------------------
+    def _state(self):
+        """Every parameter and buffer under every name it has (torch's state_dict order: each module's parameters,
+        then its buffers, pre-order); tied tensors appear under each name, as in torch."""
+        for name, m in self.named_modules(remove_duplicate=False):
+            for k, v in m._own(False) + m._own(True):
+                yield (f"{name}.{k}" if name else k), v
+
     def state_dict(self):
         """name -> NumPy array (a copy) for every parameter and buffer."""
-        out = OrderedDict()
-        for name, m in self.named_modules():  # torch's order: each module's parameters, then its buffers
-            own = [(k, v) for k, v in vars(m).items() if isinstance(v, Parameter)]
-            own += [(k, getattr(m, k)) for k in m.__dict__.get("_buffers", []) if getattr(m, k) is not None]
-            out.update(((f"{name}.{k}" if name else k), v.numpy().copy()) for k, v in own)
-        return out
+        return OrderedDict((k, v.numpy().copy()) for k, v in self._state())
 
     def load_state_dict(self, state, strict=True):
-        own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+        """Copy arrays from `state` into the parameters and buffers of the same name. A shape mismatch is always an
+        error; with strict, so are missing and unexpected keys. Returns (missing_keys, unexpected_keys) as torch."""
+        own = OrderedDict(self._state())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
-        wrong = [f"{k}: expected {own[k].shape}, got {tuple(np.shape(state[k]))}" for k in own
-                 if k in state and tuple(np.shape(state[k])) != own[k].shape]
+        shape = lambda v: tuple(v.shape) if hasattr(v, "shape") else np.shape(v)  # noqa: E731
+        wrong = [f"{k}: expected shape {own[k].shape}, got {shape(state[k])}" for k in own
+                 if k in state and shape(state[k]) != own[k].shape]
         errors = []
         if strict and missing:
             errors.append(f"missing keys {missing}")
@@ -127,13 +153,13 @@ class Module:
         if wrong:
             errors.append("shape mismatch for " + "; ".join(wrong))
         if errors:
-            raise KeyError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + "; ".join(errors))
         for k, t in own.items():
             if k in state:
                 v = state[k]
                 v = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
                 t.data = to_device(v.astype(t.dtype, copy=True), t.device)
-        return self
+        return _IncompatibleKeys(missing, unexpected)
 
     # ---- repr ----------------------------------------------------------------------------------------------
     def extra_repr(self):

@@ -6,11 +6,16 @@
 
 The input projection of all time steps is one matmul per layer and direction; the loop over time does only
 h W_hhᵀ. Everything is engine ops, so gradients and HVPs flow through time like through any other graph.
+
+forward(input, hx=None, lengths=None): `lengths` (one per sequence, padding at the end) plays the part of torch's
+PackedSequence: past its end a sequence's state is carried through unchanged and its output is 0, so h_n, c_n are
+the states at each sequence's last real step and the reverse direction starts there.
 """
 import math
 
 import numpy as np
 
+from ..backend import to_host, xp
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -34,8 +39,8 @@ class LSTM(Module):
                     init.uniform_(p, -bound, bound)
                     setattr(self, name, p)
 
-    def _cell_loop(self, xs, h, c, k, sfx, reverse):
-        """One layer, one direction over the whole sequence xs (T, N, F)."""
+    def _cell_loop(self, xs, h, c, k, sfx, reverse, keep):
+        """One layer, one direction over the whole sequence xs (T, N, F); keep[t] (N, 1) marks real steps."""
         H = self.hidden_size
         T, N = xs.shape[0], xs.shape[1]
         W_ih, W_hh = getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}")
@@ -49,12 +54,27 @@ class LSTM(Module):
             s = gates.sigmoid()  # one sigmoid over all four gates; g is recomputed with tanh below
             i, f, o = s[:, :H], s[:, H:2 * H], s[:, 3 * H:]
             g = gates[:, 2 * H:3 * H].tanh()
-            c = f * c + i * g
-            h = o * c.tanh()
-            outs[t] = h
+            c_new = f * c + i * g
+            h_new = o * c_new.tanh()
+            if keep is None:
+                h, c, outs[t] = h_new, c_new, h_new
+            else:
+                h, c = Tensor.where(keep[t], h_new, h), Tensor.where(keep[t], c_new, c)
+                outs[t] = Tensor.where(keep[t], h_new, 0.0)
         return Tensor.stack(outs, 0), h, c
 
-    def forward(self, input, hx=None):
+    def _keep_mask(self, lengths, T, N, device):
+        """(T, N, 1) bool, True where step t is inside sequence n; None when every sequence is full length."""
+        lengths = lengths.data if isinstance(lengths, Tensor) else lengths
+        on_gpu = hasattr(lengths, "__cuda_array_interface__")
+        lengths = (to_host(lengths) if on_gpu else np.asarray(lengths)).reshape(-1)
+        if lengths.shape != (N,) or lengths.dtype.kind not in "iu" or lengths.min() < 1 or lengths.max() > T:
+            raise ValueError(f"LSTM lengths must be {N} integers in [1, {T}], got {lengths.tolist()}")
+        if (lengths == T).all():
+            return None
+        return xp(device).asarray(np.arange(T)[:, None, None] < lengths[None, :, None])
+
+    def forward(self, input, hx=None, lengths=None):
         if input.ndim != 3:
             raise ValueError(f"LSTM expects a 3-D input ({'batch, seq' if self.batch_first else 'seq, batch'}, "
                              f"features), got shape {input.shape}")
@@ -70,12 +90,13 @@ class LSTM(Module):
             for name, t in (("h0", h0), ("c0", c0)):
                 if t.shape != (self.num_layers * D, N, H):
                     raise ValueError(f"LSTM {name} must have shape {(self.num_layers * D, N, H)}, got {t.shape}")
+        keep = None if lengths is None else self._keep_mask(lengths, x.shape[0], N, x.device)
         hn, cn = [], []
         for k in range(self.num_layers):
             outs = []
             for d, sfx in enumerate(("", "_reverse")[:D]):
                 j = k * D + d
-                out, h, c = self._cell_loop(x, h0[j], c0[j], k, sfx, reverse=d == 1)
+                out, h, c = self._cell_loop(x, h0[j], c0[j], k, sfx, d == 1, keep)
                 outs.append(out)
                 hn.append(h)
                 cn.append(c)
