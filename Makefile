@@ -16,7 +16,7 @@ $(VENV)/.installed: setup.cfg pyproject.toml $(wildcard */__init__.py)
 install: $(VENV)/.installed
 
 test: install
-	$(PY) -m pytest
+	OPENBLAS_NUM_THREADS=$${OPENBLAS_NUM_THREADS:-1} $(PY) -m pytest
 
 demo: install
 	$(if $(SHARED_DATA),TINYGRAD_LR_DATA=$${TINYGRAD_LR_DATA:-$(SHARED_DATA)}) $(PY) -m examples.demo
