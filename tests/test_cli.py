@@ -1,8 +1,7 @@
-"""The command-line tool: --help everywhere, each subcommand on a tiny budget writes its files, and the
-experiments' logic (Beale gradient, iteration counts from trajectories, seed 001's numbers)."""
+"""The command-line tool: --help everywhere, each subcommand on a tiny budget writes its files and says where,
+seed 001's numbers (the Beale experiment's own logic: tests/test_beale.py)."""
 import json
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinygrad_lr import Tensor, grad
 from tinygrad_lr.cli import main
 from tinygrad_lr.experiments import beale, rmsprop_example
 
@@ -22,49 +20,88 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize("cmd", [[], ["beale"], ["rmsprop-example"], ["train"], ["sweep"]])
 def test_help(cmd):
     r = subprocess.run([sys.executable, "-m", "tinygrad_lr", *cmd, "--help"], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0 and "usage: tinygrad-lr" in r.stdout
+    assert r.returncode == 0 and "usage: tinygrad-lr" in r.stdout and "--help" in r.stdout
 
 
-def test_beale_gradient_is_the_analytic_one():
-    for x0, y0 in [(-2.0, -1.0), (3.0, 0.5), (1.3, -0.7), (0.0, 2.0)]:
-        x, y = Tensor(x0, requires_grad=True, dtype=np.float64), Tensor(y0, requires_grad=True, dtype=np.float64)
-        gx, gy = grad(beale.beale(x, y), [x, y])
-        np.testing.assert_allclose([gx.item(), gy.item()], beale.beale_grad(x0, y0), rtol=1e-12, atol=1e-12)
-    assert beale.beale(3.0, 0.5) == 0
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tinygrad_lr", *args], cwd=ROOT, capture_output=True, text=True)
 
 
-def test_beale_cli_writes_files_and_counts_come_from_trajectories(tmp_path):
-    assert main(["beale", "--iters", "300", "--out", str(tmp_path)]) == 0
-    for f in ("metrics.json", "metrics.csv", "trajectories.png", "distance.png", "learning_rates.png"):
-        assert (tmp_path / f).stat().st_size > 0
+def test_no_subcommand_is_a_usage_error():
+    r = run_cli()
+    assert r.returncode == 2 and "usage: tinygrad-lr" in r.stderr
+    r = run_cli("beale", "--iters", "0")
+    assert r.returncode == 2 and "--iters" in r.stderr
+
+
+def test_beale_subcommand_writes_its_files(tmp_path):
+    """python -m tinygrad_lr beale, in 2 worker processes: the same counts as in-process runs."""
+    r = run_cli("beale", "--iters", "300", "--out", str(tmp_path), "--jobs", "2")
+    assert r.returncode == 0, r.stderr
+    for f in ("metrics.json", "metrics.csv", "trajectories.npz", "trajectories.png", "distance.png",
+              "learning_rates.png"):
+        assert (tmp_path / f).stat().st_size > 0, f
+        assert str(tmp_path / f) in r.stdout  # it says where it wrote
+    assert "| GD+ | 0.01 | 0.0001 |" in r.stdout and "Verdicts" in r.stdout
     m = json.loads((tmp_path / "metrics.json").read_text())
-    rows = {r["method"]: r for r in m["methods"]}
-    for name in ("GD+", "GDM"):
-        traj, _ = beale.run_one(beale.methods()[name][0], 300)
-        d = np.hypot(traj[:, 0] - 3, traj[:, 1] - 0.5)
-        first = next((i for i, v in enumerate(d) if v < 1e-3), None)
-        assert rows[name]["iterations_to_1e-3"] == ("never" if first is None else first)
-        assert math.isclose(rows[name]["final_distance"], d[-1])
-    assert len(m["verdicts"]) == 4
+    rows = {r_["method"]: r_ for r_ in m["methods"]}
+    for name in ("GD+", "GDM", "RT-HPO"):
+        traj, _ = beale.run_one(name, 300)
+        assert rows[name]["iterations_to_1e-3"] == (beale.iterations_to(traj) or "never")
+        assert math.isclose(rows[name]["final_distance"], beale.distances(traj)[-1], rel_tol=1e-12)
 
 
-def test_gd_plus_matches_seed_pseudocode_on_a_short_run():
-    traj, lrs = beale.run_one(beale.methods()["GD+"][0], 50)
-    x, y, ex, ey, dxo, dyo = -2.0, -1.0, 0.01, 0.01, 0.0, 0.0
-    for _ in range(50):
-        dx, dy = beale.beale_grad(x, y)
-        ex, ey = ex + 1e-4 * dx * dxo, ey + 1e-4 * dy * dyo
-        x, y, dxo, dyo = x - ex * dx, y - ey * dy, dx, dy
-    np.testing.assert_allclose(traj[-1], [x, y], rtol=1e-10)
-    np.testing.assert_allclose(lrs[-1], [ex, ey], rtol=1e-10)
+def test_beale_no_plots(tmp_path):
+    assert main(["beale", "--iters", "5", "--out", str(tmp_path), "--no-plots", "--jobs", "1"]) == 0
+    assert (tmp_path / "metrics.json").exists() and not (tmp_path / "trajectories.png").exists()
+
+
+def test_examples_beale_copies_figures_for_the_docs(tmp_path):
+    from examples import beale as example
+    assert example.main(["--iters", "10", "--jobs", "1", "--out", str(tmp_path / "run"),
+                         "--docs", str(tmp_path / "docs")]) == 0
+    for f in example.FIGURES:
+        assert (tmp_path / "docs" / f"beale_{f}.png").read_bytes() == (tmp_path / "run" / f"{f}.png").read_bytes()
+
+
+SEED_001 = {("GD", 1): (-14.91, 19.6), ("GD", 2): (-14.82, 19.21),
+            ("RMSProp-style", 1): (-14.84, 19.84), ("RMSProp-style", 2): (-14.73, 19.73)}
 
 
 def test_rmsprop_example_matches_seed(tmp_path):
-    assert main(["rmsprop-example", "--out", str(tmp_path)]) == 0
+    r = run_cli("rmsprop-example", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert str(tmp_path / "metrics.json") in r.stdout
     m = json.loads((tmp_path / "metrics.json").read_text())
-    assert m["all_match"] and len(m["rows"]) == 4
-    rows, ok = rmsprop_example.run(str(tmp_path), log=lambda *a: None)
-    assert ok and rows[0]["w"] == pytest.approx([-14.91, 19.6])
+    assert m["all_match"] is True
+    assert {(row["scheme"], row["step"]) for row in m["rows"]} == set(SEED_001)
+    for row in m["rows"]:
+        ref = SEED_001[(row["scheme"], row["step"])]
+        assert np.all(np.abs(np.array(row["w"]) - ref) < 0.005), row
+        if row["scheme"] == "RMSProp-style":  # torch's eps placement: the same at 2 decimals
+            assert np.all(np.abs(np.array(row["w_optim_RMSprop"]) - ref) < 0.005), row
+            np.testing.assert_allclose(row["w_optim_RMSprop"], row["w"], rtol=1e-9)
+    # the seed's intermediate values, which it computed from the rounded w(1)
+    inter = {i["value"]: i for i in m["intermediate"]}
+    assert inter["s(1)"]["match"] and all(i["match_from_rounded_w1"] for i in inter.values())
+    assert not inter["s(2)"]["match"]  # from the exact w(1) s(2) is 1522.01, not the seed's 1521.81
+
+
+def test_rmsprop_example_by_hand():
+    """The RMSProp-style scheme as the seed writes it, in NumPy, equals the example's computation."""
+    w, s, out = np.array([-15.0, 20.0]), np.zeros(2), []
+    for _ in range(2):
+        g = np.array([6 * w[0], 20 * w[1]])
+        s = 0.9 * s + 0.1 * g * g
+        w = w - 0.05 * g / np.sqrt(s + 1e-8)
+        out.append(w.copy())
+    ours = [w_ for w_, _, _ in rmsprop_example.rmsprop_scheme()]
+    np.testing.assert_allclose(ours, out, rtol=1e-13)
+    w, gd = np.array([-15.0, 20.0]), []
+    for _ in range(2):
+        w = w - 0.001 * np.array([6 * w[0], 20 * w[1]])
+        gd.append(w.copy())
+    np.testing.assert_allclose(rmsprop_example.gradient_descent(), gd, rtol=1e-13)
 
 
 needs_mnist = pytest.mark.skipif(shared_data_root() is None, reason="needs MNIST in ../shared/data")
