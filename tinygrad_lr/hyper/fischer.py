@@ -8,8 +8,10 @@ class FischerPlus(LRMethod):
         element:  η_i ← η_i + α·g_i^{(t)}·g_i^{(t-1)}
         global:   η ← η + α·(1/|Ω|)·Σ_i g_i^{(t)}·g_i^{(t-1)}            (Ω: all trainable parameters)
 
-    with the RAW gradients g, whatever the optimizer (the seed's rule; for plain SGD it coincides with the
-    first-order hypergradient, for momentum/Adam it does not). `loss = h.step(closure)`.
+    with the RAW gradients g, whatever the optimizer (the seed's rule). On plain SGD the element rule is exactly
+    FirstOrder(granularity="element") with β = α; the global rule averages where FirstOrder sums, so there
+    β = α/|Ω|. On momentum or Adam the two differ: FirstOrder differentiates the optimizer's update, Fischer
+    keeps the raw gradient. `loss = h.step(closure)`.
     """
 
     def __init__(self, optimizer, alpha, granularity="element", lr_bounds=None):
