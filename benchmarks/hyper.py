@@ -1,7 +1,5 @@
 """Learning-rate methods: one training step on the MLP 784-512-256-10, batch 128, float32, as a ratio to a
 plain SGD step measured in the same run. Targets (issue 3): FirstOrder <= 1.2x, RT-HPO <= 3x."""
-import numpy as np
-
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, hyper, optim
 

@@ -119,7 +119,7 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
 
 
 def print_table(summary):
-    print(f"\n| method | fixed η̄ (%) | fixed β (%) | top (%) | best cell over seeds (%) | min/run | paper: fixed η̄ / "
+    print("\n| method | fixed η̄ (%) | fixed β (%) | top (%) | best cell over seeds (%) | min/run | paper: fixed η̄ / "
           "fixed β / top / min |")
     print("|---|---|---|---|---|---|---|")
     for s in summary:
