@@ -27,6 +27,16 @@ def mlp_problem(seed=0):
     return Ws, bs, x, y
 
 
+def mlp_loss(params, x, y):
+    """Cross-entropy of the ReLU MLP whose weights and biases alternate in params."""
+    h = x
+    for i in range(0, len(params), 2):
+        h = F.linear(h, params[i], params[i + 1])
+        if i < len(params) - 2:
+            h = h.relu()
+    return F.cross_entropy(h, y)
+
+
 def gemm_flops():
     """FLOPs of the GEMMs of one forward+backward (no input gradient for the first layer)."""
     f = [2 * BATCH * i * o for i, o in zip(SIZES[:-1], SIZES[1:])]
@@ -76,12 +86,7 @@ def run(repeats=30):
     v = [Tensor.randn_like(p) for p in params]
 
     def loss():
-        h = xt
-        for i in range(len(Ws)):
-            h = F.linear(h, params[2 * i], params[2 * i + 1])
-            if i < len(Ws) - 1:
-                h = h.relu()
-        return F.cross_entropy(h, y)
+        return mlp_loss(params, xt, y)
 
     t = interleaved({
         "gemm": bare_gemms(Ws, x),

@@ -1,10 +1,9 @@
 """Learning-rate methods: one training step on the MLP 784-512-256-10, batch 128, float32, as a ratio to a
 plain SGD step measured in the same run. Targets (issue 3): FirstOrder <= 1.2x, RT-HPO <= 3x."""
-import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, hyper, optim
 
 from .common import interleaved, table
-from .engine import mlp_problem
+from .engine import mlp_loss, mlp_problem
 
 
 def run(repeats=30):
@@ -15,12 +14,7 @@ def run(repeats=30):
         params = [Tensor(a.copy(), requires_grad=True) for pair in zip(Ws, bs) for a in pair]
 
         def closure():
-            h = xt
-            for i in range(len(Ws)):
-                h = F.linear(h, params[2 * i], params[2 * i + 1])
-                if i < len(Ws) - 1:
-                    h = h.relu()
-            return F.cross_entropy(h, y)
+            return mlp_loss(params, xt, y)
         return params, closure
 
     steps = {}

@@ -88,6 +88,17 @@ class LRMethod:
             raise ValueError(f"{name}() must return the scalar loss Tensor of the current batch, got {shape}")
         return loss
 
+    def loss_and_grads(self, closure, create_graph=False):
+        """(loss, grads) of the current batch, or (loss, None) when either is not finite: then the whole step is
+        skipped, counted and recorded, and neither the weights nor η move."""
+        loss = self.loss_of(closure)
+        grads = self.grads_of(loss, create_graph=create_graph)
+        if self.finite(loss, *grads):
+            return loss, grads
+        self.skipped += 1
+        self.record(loss, skipped=True)
+        return loss, None
+
     def grads_of(self, loss, create_graph=False):
         if not loss.requires_grad:
             raise ValueError("the loss does not depend on the optimizer's parameters (was it computed under no_grad?)")

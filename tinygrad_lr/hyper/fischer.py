@@ -22,11 +22,8 @@ class FischerPlus(LRMethod):
         self.n = sum(p.numel() for p in self.params)
 
     def step(self, closure):
-        loss = self.loss_of(closure)
-        grads = self.grads_of(loss)
-        if not self.finite(loss, *grads):
-            self.skipped += 1
-            self.record(loss, skipped=True)
+        loss, grads = self.loss_and_grads(closure)
+        if grads is None:
             return loss
         h = None
         if self.prev is not None:

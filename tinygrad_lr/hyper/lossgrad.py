@@ -22,11 +22,8 @@ class LossGrad(LRMethod):
         self.c = c
 
     def step(self, closure):
-        loss = self.loss_of(closure)
-        grads = self.grads_of(loss)
-        if not self.finite(loss, *grads):
-            self.skipped += 1
-            self.record(loss, skipped=True)
+        loss, grads = self.loss_and_grads(closure)
+        if grads is None:
             return loss
         h = self.eta
         lred = h * float(sum((g.data.astype("float64") ** 2).sum() for g in grads))

@@ -99,12 +99,8 @@ class Hypergradient(LRMethod):
         return [float(sum(d)) for d in dots]
 
     def step(self, closure):
-        loss = self.loss_of(closure)
-        need_graph = self.mu > 0 or self.optimizer.needs_graph
-        grads = self.grads_of(loss, create_graph=need_graph)
-        if not self.finite(loss, *grads):
-            self.skipped += 1
-            self.record(loss, skipped=True)
+        loss, grads = self.loss_and_grads(closure, create_graph=self.mu > 0 or self.optimizer.needs_graph)
+        if grads is None:
             return loss
         h = None
         if self.z is not None:

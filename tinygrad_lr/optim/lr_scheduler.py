@@ -2,7 +2,20 @@
 import math
 
 
-class LRScheduler:
+class _State:
+    """get_last_lr and (load_)state_dict, shared by every scheduler: its attributes minus the optimizer."""
+
+    def get_last_lr(self):
+        return list(self._last_lr)
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state):
+        self.__dict__.update(state)
+
+
+class LRScheduler(_State):
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
         for g in optimizer.param_groups:
@@ -20,15 +33,6 @@ class LRScheduler:
         for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
             g["lr"] = lr
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update(state)
 
 
 class StepLR(LRScheduler):
@@ -141,7 +145,7 @@ class TrapezoidLR(LRScheduler):
         return [b * f for b in self.base_lrs]
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(_State):
     """Annealing when the error plateaus (seed 004): multiply η by `factor` after `patience` epochs without
     improvement of the monitored metric (mode "min" or "max", relative threshold), down to min_lr."""
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, cooldown=0, min_lr=0.0):
@@ -174,12 +178,3 @@ class ReduceLROnPlateau:
                 g["lr"] = max(g["lr"] * self.factor, self.min_lr)
             self.cooldown_counter, self.bad_epochs = self.cooldown, 0
         self._last_lr = [g["lr"] for g in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        return list(self._last_lr)
-
-    def state_dict(self):
-        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
-
-    def load_state_dict(self, state):
-        self.__dict__.update(state)
