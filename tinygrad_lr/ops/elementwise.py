@@ -146,7 +146,7 @@ class Sigmoid(Elementwise):
 
 class Relu(Elementwise):
     def forward(self, a):
-        self.mask = (a > 0).astype(a.dtype)  # a multiply is cheaper than a where in the backward
+        self.mask = a > 0  # the backward multiplies by it: cheaper than a where, and bool * float stays float
         return xp(self.device).maximum(a, 0)  # not a * mask: -inf * 0 would be nan
 
     def backward(self, g, out):
