@@ -15,7 +15,7 @@ from tinygrad_lr.experiments.common import out_dir, write_json
 
 
 # each method at its best cell of the README's Table-1 sweep (η̄, β)
-CELLS = [("sgd", "SGD, fixed η", 0.2, 0.0), ("firstorder", "First-order (Train)", 0.2, 1e-5),
+CELLS = [("sgd", "SGD, fixed η", 0.5, 0.0), ("firstorder", "First-order (Train)", 0.5, 1e-4),
          ("rthpo", "RT-HPO (Val)", 0.2, 1e-3)]
 
 
