@@ -13,13 +13,13 @@ GRANULARITIES = ("global", "tensor", "element")
 
 
 class LRMethod:
-    def __init__(self, optimizer, granularity="global", lr_bounds=None, lr=None):
+    def __init__(self, optimizer, granularity="global", lr_bounds=None):
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
         self.optimizer, self.granularity = optimizer, granularity
         self.params = optimizer.params()
         self.groups = [g for g in optimizer.param_groups for _ in g["params"]]
-        lrs = [float(g["lr"]) for g in self.groups] if lr is None else [float(lr)] * len(self.params)
+        lrs = [float(g["lr"]) for g in self.groups]
         if granularity == "global" and len(set(lrs)) > 1:
             raise ValueError(f"granularity 'global' needs one learning rate, but the param groups have {sorted(set(lrs))}"
                              "; use granularity 'tensor' or equal lrs")
