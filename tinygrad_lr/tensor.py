@@ -232,9 +232,8 @@ class Tensor:
                 raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be broadcast") from None
         a2 = a.reshape(1, -1) if a.ndim == 1 else a
         b2 = b.reshape(-1, 1) if b.ndim == 1 else b
-        out = MatMul.apply(a2, b2)
-        return out.reshape(out.shape[:-2] + (out.shape[-2:] if a.ndim > 1 and b.ndim > 1 else
-                                             out.shape[-2:-1] if a.ndim > 1 else out.shape[-1:] if b.ndim > 1 else ()))
+        out = MatMul.apply(a2, b2)  # as numpy: the dim added to a 1-D operand is removed again
+        return out.reshape(out.shape[:-2] + out.shape[-2:-1] * (a.ndim > 1) + out.shape[-1:] * (b.ndim > 1))
 
     dot = matmul
 
