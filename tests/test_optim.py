@@ -141,46 +141,29 @@ def test_diagonal_newton_solves_separable_quadratic():
         opt.step()
 
 
+def _lrs(make, steps, lr=1.0):
+    """The lr of an SGD group before and after each of `steps` scheduler steps."""
+    opt = optim.SGD([Tensor([1.0], requires_grad=True)], lr=lr)
+    s = make(opt)
+    seen = [opt.param_groups[0]["lr"]]
+    for _ in range(steps):
+        s.step()
+        seen.append(opt.param_groups[0]["lr"])
+    return seen
+
+
 def test_schedulers():
-    w = Tensor([1.0], requires_grad=True)
-    opt = optim.SGD([w], lr=1.0)
-    s = lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
-    lrs = [opt.param_groups[0]["lr"]]
-    for _ in range(5):
-        s.step()
-        lrs.append(opt.param_groups[0]["lr"])
-    assert lrs == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
-    opt = optim.SGD([w], lr=2.0)
-    s = lr_scheduler.ExponentialLR(opt, gamma=0.9)
-    s.step(), s.step()
-    assert abs(opt.param_groups[0]["lr"] - 2.0 * 0.81) < 1e-12
-    opt = optim.SGD([w], lr=1.0)
-    s = lr_scheduler.CosineAnnealingLR(opt, T_max=10, eta_min=0.1)
-    for _ in range(5):
-        s.step()
-    assert abs(opt.param_groups[0]["lr"] - (0.1 + 0.9 * 0.5)) < 1e-12
-    opt = optim.SGD([w], lr=1.0)
-    s = lr_scheduler.OneCycleLR(opt, max_lr=1.0, total_steps=10, pct_start=0.3)
-    seen = [opt.param_groups[0]["lr"]]
-    for _ in range(9):
-        s.step()
-        seen.append(opt.param_groups[0]["lr"])
+    assert _lrs(lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=0.5), 5) == [1.0, 1.0, 0.5, 0.5, 0.25, 0.25]
+    assert abs(_lrs(lambda o: lr_scheduler.ExponentialLR(o, gamma=0.9), 2, lr=2.0)[-1] - 2.0 * 0.81) < 1e-12
+    assert abs(_lrs(lambda o: lr_scheduler.CosineAnnealingLR(o, T_max=10, eta_min=0.1), 5)[-1]
+               - (0.1 + 0.9 * 0.5)) < 1e-12
+    seen = _lrs(lambda o: lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=10, pct_start=0.3), 9)
     assert abs(seen[0] - 1 / 25) < 1e-12 and abs(max(seen) - 1.0) < 1e-12 and seen[-1] < 1e-4
-    opt = optim.SGD([w], lr=1.0)
-    s = lr_scheduler.CyclicLR(opt, base_lr=0.1, max_lr=1.0, step_size_up=2)
-    seen = [opt.param_groups[0]["lr"]]
-    for _ in range(4):
-        s.step()
-        seen.append(opt.param_groups[0]["lr"])
-    np.testing.assert_allclose(seen, [0.1, 0.55, 1.0, 0.55, 0.1])
-    opt = optim.SGD([w], lr=1.0)
-    s = lr_scheduler.TrapezoidLR(opt, total_steps=10, warmup=2, cooldown=2)
-    seen = [opt.param_groups[0]["lr"]]
-    for _ in range(9):
-        s.step()
-        seen.append(opt.param_groups[0]["lr"])
-    np.testing.assert_allclose(seen, [0.5, 1, 1, 1, 1, 1, 1, 1, 1.0, 0.5])
-    opt = optim.SGD([w], lr=1.0)
+    np.testing.assert_allclose(_lrs(lambda o: lr_scheduler.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=2), 4),
+                               [0.1, 0.55, 1.0, 0.55, 0.1])
+    np.testing.assert_allclose(_lrs(lambda o: lr_scheduler.TrapezoidLR(o, total_steps=10, warmup=2, cooldown=2), 9),
+                               [0.5, 1, 1, 1, 1, 1, 1, 1, 1.0, 0.5])
+    opt = optim.SGD([Tensor([1.0], requires_grad=True)], lr=1.0)
     s = lr_scheduler.ReduceLROnPlateau(opt, factor=0.5, patience=1)
     for m in [1.0, 0.9, 0.95, 0.95, 0.95]:
         s.step(m)

@@ -34,9 +34,10 @@ def _w():
     return Tensor(np.array(W0), requires_grad=True)  # float64
 
 
-def gradient_descent(steps=2, lr=ETA_GD):
+def _run(make_opt, steps):
+    """w(1..steps) of an optimizer from tinygrad_lr.optim on E, starting at w0."""
     w = _w()
-    opt = optim.SGD([w], lr=lr)
+    opt = make_opt([w])
     out = []
     for _ in range(steps):
         opt.zero_grad()
@@ -44,6 +45,10 @@ def gradient_descent(steps=2, lr=ETA_GD):
         opt.step()
         out.append(tuple(float(v) for v in w.numpy()))
     return out
+
+
+def gradient_descent(steps=2, lr=ETA_GD):
+    return _run(lambda p: optim.SGD(p, lr=lr), steps)
 
 
 def rmsprop_scheme(steps=2, lr=ETA, beta=BETA, eps=EPSILON, w0=W0, s0=(0.0, 0.0)):
@@ -64,15 +69,7 @@ def rmsprop_scheme(steps=2, lr=ETA, beta=BETA, eps=EPSILON, w0=W0, s0=(0.0, 0.0)
 
 def torch_rmsprop(steps=2, lr=ETA, beta=BETA, eps=EPSILON):
     """optim.RMSprop (torch's ε placement, outside the root)."""
-    w = _w()
-    opt = optim.RMSprop([w], lr=lr, alpha=beta, eps=eps)
-    out = []
-    for _ in range(steps):
-        opt.zero_grad()
-        energy(w).backward()
-        opt.step()
-        out.append(tuple(float(v) for v in w.numpy()))
-    return out
+    return _run(lambda p: optim.RMSprop(p, lr=lr, alpha=beta, eps=eps), steps)
 
 
 def _match(ours, ref):
