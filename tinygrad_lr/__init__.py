@@ -3,8 +3,8 @@ from . import backend
 from .autograd import enable_grad, grad, hvp, is_grad_enabled, jvp, no_grad
 from .backend import cuda_available, manual_seed
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
-from . import functional  # noqa: E402
-from . import nn, optim, hyper  # noqa: E402
+from . import methods  # binds Tensor's methods to the ops (see methods.py)
+from . import functional, nn, optim, hyper
 
 __version__ = "0.1.0"
 __all__ = ["Tensor", "grad", "hvp", "jvp", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cuda_available",

@@ -1,15 +1,21 @@
 """Reverse-mode autodiff whose backward pass is itself made of Tensor ops.
 
-A `Function` computes its forward on raw arrays and its backward with Tensor ops. The graph walk runs those
-backward ops with grad mode set to `create_graph`: off, they record nothing (a plain backward); on, they
+A `Function` computes its forward on raw arrays and its backward with Tensor ops. The walk (`backprop`) runs
+those backward ops with grad mode set to `create_graph`: off, they record nothing (a plain backward); on, they
 record a graph of their own, which is what makes grad-of-grad and Hessian-vector products work for every op.
+
+Reading order: `Function`, then its two specialisations `Elementwise` and `Linear` (the three forward-mode
+rules sit side by side there), then `backprop` (the reverse walk), then the user-facing `backward`, `grad`,
+`jvp` and `hvp`. How gradients are summed, quickly, is accumulate.py's business.
 """
 import functools
 
 from numpy import asarray as _np_asarray, generic as _np_generic
 
+from .accumulate import GradSum
+from .tensor import Tensor
+
 _enabled = [True]   # grad mode; a list so the walk can flip it without `global` in hot code
-Tensor = None       # set by tensor.py (the two modules need each other)
 
 
 def is_grad_enabled():
@@ -52,17 +58,26 @@ class enable_grad(_GradMode):
     mode = True
 
 
+class _set_grad_mode(_GradMode):
+    def __init__(self, mode):
+        self.mode = mode
+
+
+# ---- ops ---------------------------------------------------------------------------------------------------------
 class Function:
     """One differentiable op. Subclasses define
 
-        forward(self, *arrays, **kw) -> array      on raw NumPy/CuPy arrays; may stash what backward needs
-        backward(self, g, out) -> Tensor | tuple    g = dL/d(out) as a Tensor; returns dL/d(parent) per parent
-                                                    (None where self.needs[i] is False), written in Tensor ops
+        forward(self, *arrays, **kw) -> array          on raw NumPy/CuPy arrays; may stash what backward needs
+        backward(self, g, out, needs) -> Tensor | tuple
+                                                        g = dL/d(out) as a Tensor; returns dL/d(parent) for each
+                                                        parent, written in Tensor ops; needs[i] says whether
+                                                        parent i wants one (return None where it does not)
 
-    A returned gradient may have the broadcast shape or another dtype: the walk sums it down to the parent's
-    shape and casts it, so ops never unbroadcast by hand.
+    and `Op.apply(*tensors, **kw)` runs it. A returned gradient may have the broadcast shape or another dtype:
+    the walk sums it down to the parent's shape and casts it, so ops never unbroadcast by hand. The docstring of
+    every op states its function and its derivative.
     """
-    __slots__ = ("parents", "needs", "device", "__dict__")
+    __slots__ = ("parents", "device", "kw", "__dict__")
 
     @classmethod
     def apply(cls, *parents, **kw):
@@ -75,47 +90,64 @@ class Function:
         out = ctx.forward(*[p.data for p in parents], **kw)
         if isinstance(out, _np_generic):  # NumPy reductions return scalars; keep 0-d arrays
             out = _np_asarray(out)
-        rg = _enabled[0] and any(p.requires_grad for p in parents) and out.dtype.kind in "fc"  # no int/bool grads
-        t = Tensor._wrap(out, dev, rg)
+        rg = _enabled[0] and out.dtype.kind in "fc" and any(p.requires_grad for p in parents)  # no int/bool grads
+        t = Tensor.wrap(out, dev, rg)
         if rg:
             ctx.parents = parents
-            ctx.needs = tuple(p.requires_grad for p in parents)
             t._ctx = ctx
         return t
 
     def forward(self, *arrays, **kw):
         raise NotImplementedError
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         raise NotImplementedError
 
+    # Forward mode: d(out) from the parents' tangents (None = zero), in Tensor ops. Three rules, side by side:
     def jvp(self, tangents, out):
-        """Forward-mode rule: d(out) from the parents' tangents (None = zero), in Tensor ops. This default
-        works for any op: its VJP is linear in g, so the gradient of <VJP(g), tangents> in g is the JVP
-        (the double-VJP trick). Ops override it with a cheaper rule."""
+        """Any op: its VJP is linear in g, so the gradient of <VJP(g), tangents> w.r.t. g is the JVP (the
+        double-VJP trick). It costs two backward passes of the op; the two classes below are cheaper."""
         u = Tensor.zeros_like(out).requires_grad_()
-        saved, prev = self.needs, _enabled[0]
-        self.needs, _enabled[0] = tuple(t is not None for t in tangents), True
-        try:
-            gs = self.backward(u, out)
+        prev = _enabled[0]
+        with enable_grad():
+            gs = self.backward(u, out, tuple(t is not None for t in tangents))
             gs = gs if isinstance(gs, tuple) else (gs,)
             terms = [(g.sum_to(p.shape) * t).sum() for g, t, p in zip(gs, tangents, self.parents)
                      if t is not None and g is not None]
             if not terms:
                 return None
-            dot = terms[0]
-            for t in terms[1:]:
-                dot = dot + t
-            return grad(dot, u, create_graph=prev, allow_unused=True)[0]
-        finally:
-            self.needs, _enabled[0] = saved, prev
+            dot = functools.reduce(lambda a, b: a + b, terms)
+        return grad(dot, u, create_graph=prev, allow_unused=True)[0]
 
 
+class Elementwise(Function):
+    """An op whose Jacobian w.r.t. each input is diagonal (up to broadcasting). Then the backward applied to an
+    input's tangent is that input's JVP term, so the backward rule serves forward mode too."""
+
+    def jvp(self, tangents, out):
+        total = None
+        for i, t in enumerate(tangents):
+            if t is not None:
+                d = self.backward(t, out, tuple(j == i for j in range(len(tangents))))
+                d = d[i] if isinstance(d, tuple) else d
+                total = d if total is None else total + d
+        return total
+
+
+class Linear(Function):
+    """An op linear in its one input (reshape, sum, unfold, ...): its JVP is the op itself applied to the
+    tangent."""
+
+    def jvp(self, tangents, out):
+        return type(self).apply(tangents[0], **self.kw)
+
+
+# ---- the reverse walk --------------------------------------------------------------------------------------------
 _FREED = ("Trying to backward through the graph a second time: its intermediate values were freed by the first "
           "backward. Pass retain_graph=True (or create_graph=True) to the first backward()/grad() call.")
 
 
-def _toposort(roots):
+def toposort(roots):
     """Tensors reachable from roots through requires_grad edges, parents before children (iterative DFS)."""
     order, seen, stack = [], set(), [(r, False) for r in roots]
     while stack:
@@ -137,110 +169,62 @@ def _toposort(roots):
     return order
 
 
-def _backprop(roots, root_grads, inputs, create_graph, retain_graph, accumulate):
-    """Propagate root_grads to every tensor needed; returns {id(input): grad}. Leaves' .grad accumulate if asked."""
-    order = _toposort(roots)
-    want = {id(x) for x in inputs} if inputs is not None else None
-    needed = None
-    if want is not None:
-        needed = {}
-        for t in order:  # a tensor is needed if it is a wanted input or leads to one
-            ctx = t._ctx
-            needed[id(t)] = id(t) in want or (ctx is not None and any(needed.get(id(p), False) for p in ctx.parents))
-    grads, found, owned = {}, {}, set()
-    taken = {_buffer(g.data) for g in root_grads} if accumulate else None  # buffers a new .grad must not share
-    prev, _enabled[0] = _enabled[0], create_graph
-    try:
-        for r, g in zip(roots, root_grads):
-            grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+def backprop(roots, root_grads, inputs=None, create_graph=False, retain_graph=False, accumulate=True):
+    """Push root_grads back to every tensor that needs one. Returns {id(x): dL/dx} for x in inputs; with
+    `accumulate`, leaves' .grad += dL/dleaf (Tensor.backward)."""
+    order = toposort(roots)
+    needed = _leads_to(order, inputs)
+    grads = GradSum(roots, root_grads, create_graph, accumulate)  # dL/dt, summed over t's children as they come
+    found = {}
+    with _set_grad_mode(create_graph):  # the backward ops record a graph only when asked to
+        # children before parents: by the time t is reached, every child has added its share to dL/dt
         for t in reversed(order):
-            g = grads.pop(id(t), None)
+            g = grads.pop(t)
             if g is None:
                 continue
-            owned.discard(id(g))
-            if isinstance(g, LazyGrad):
-                g = g.dense()
-            if want is not None and id(t) in want:
+            if inputs is not None and id(t) in needed.wanted:
                 found[id(t)] = g
             ctx = t._ctx
             if ctx is None:
                 if accumulate:
-                    if t.grad is None and not g.requires_grad:
-                        g = _owned(g, taken)
-                    t.grad = g if t.grad is None else t.grad + g
+                    grads.into_leaf(t, g)  # t.grad += g
                 continue
-            mask = tuple(p.requires_grad for p in ctx.parents) if needed is None else \
-                tuple(p.requires_grad and needed[id(p)] for p in ctx.parents)
-            if any(mask):
-                ctx.needs = mask
-                gs = ctx.backward(g, t)
-                if not isinstance(gs, tuple):
-                    gs = (gs,)
-                for p, gp, m in zip(ctx.parents, gs, mask):
-                    if not m or gp is None:
-                        continue
-                    if gp.shape != p.shape:
-                        gp = gp.sum_to(p.shape)
-                    if gp.dtype != p.dtype:
-                        gp = gp.cast(p.dtype)
-                    old = grads.get(id(p))
-                    if old is None:
-                        grads[id(p)] = gp
-                    elif create_graph:
-                        grads[id(p)] = old + gp
-                    else:
-                        grads[id(p)] = _add_into(old, gp, owned)
+            # the chain rule for one op: dL/dparent = backward(dL/dt), for the parents that lead to an input
+            needs = tuple(p.requires_grad and needed(p) for p in ctx.parents)
+            if any(needs):
+                gs = ctx.backward(g, t, needs)
+                for p, gp, need in zip(ctx.parents, gs if isinstance(gs, tuple) else (gs,), needs):
+                    if need and gp is not None:
+                        grads.add(p, _fit(gp, p))
             if not retain_graph:
                 ctx.parents = None
-    finally:
-        _enabled[0] = prev
     return found
 
 
-class LazyGrad:
-    """A gradient an op may return unmaterialised in a plain backward (see ops.movement.SparseGrad): the walk
-    adds it into an accumulator it owns with add_to(array), or asks for dense() when it is needed whole."""
-    __slots__ = ()
+def _fit(gp, p):
+    """A parent's gradient in the parent's shape (sum over the dims the op broadcast) and dtype."""
+    if gp.shape != p.shape:
+        gp = gp.sum_to(p.shape)
+    return gp if gp.dtype == p.dtype else gp.cast(p.dtype)
 
 
-def _add_into(old, gp, owned):
-    """old + gp for a plain backward, in place once the walk owns the accumulator (it allocated it itself)."""
-    if id(old) not in owned:
-        if isinstance(old, LazyGrad):
-            old = old.dense()
-        elif isinstance(gp, LazyGrad):
-            old = Tensor._wrap(old.data.copy(), old.device)
-        else:
-            old = old + gp
-            owned.add(id(old))
-            return old
-        owned.add(id(old))
-    if isinstance(gp, LazyGrad):
-        gp.add_to(old.data)
-    else:
-        old.data += gp.data
-    return old
+class _leads_to:
+    """needed(t): does t lead to one of `inputs` (every tensor does when inputs is None)?"""
+
+    def __init__(self, order, inputs):
+        self.wanted = None if inputs is None else {id(x) for x in inputs}
+        self.memo = {}
+        if self.wanted is not None:
+            for t in order:  # parents come first, so their answer is known
+                ctx = t._ctx
+                self.memo[id(t)] = id(t) in self.wanted or (
+                    ctx is not None and any(self.memo.get(id(p), False) for p in ctx.parents))
+
+    def __call__(self, t):
+        return self.wanted is None or self.memo.get(id(t), False)
 
 
-def _buffer(a):
-    while a.base is not None:
-        a = a.base
-    return id(a)
-
-
-def _owned(g, taken):
-    """A .grad the user may update in place, as torch's: not a read-only / stride-0 broadcast view (the gradient
-    of x.sum() is ones broadcast to x's shape), and sharing memory with no other leaf's .grad (a + b hands both
-    leaves the same gradient) nor with the gradient passed to backward()."""
-    f, buf = g.data.flags, _buffer(g.data)
-    if getattr(f, "writeable", True) and (f.c_contiguous or f.f_contiguous) and buf not in taken:
-        taken.add(buf)
-        return g
-    g = Tensor._wrap(g.data.copy(), g.device)
-    taken.add(id(g.data))
-    return g
-
-
+# ---- the user-facing API -----------------------------------------------------------------------------------------
 def _as_tuple(x):
     return (x,) if isinstance(x, Tensor) else tuple(x)
 
@@ -270,8 +254,8 @@ def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
     retain = create_graph if retain_graph is None else retain_graph
-    _backprop([tensor], _root_grads([tensor], None if gradient is None else [gradient]), None,
-              create_graph, retain, accumulate=True)
+    backprop([tensor], _root_grads([tensor], None if gradient is None else [gradient]), None,
+             create_graph, retain, accumulate=True)
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
@@ -286,7 +270,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     gos = _root_grads(outputs, grad_outputs)
     gos = [g for o, g in zip(outputs, gos) if o.requires_grad]
     retain = create_graph if retain_graph is None else retain_graph
-    found = _backprop(outs, gos, inputs, create_graph, retain, accumulate=False)
+    found = backprop(outs, gos, inputs, create_graph, retain, accumulate=False)
     res = []
     for i, x in enumerate(inputs):
         g = found.get(id(x))
@@ -309,9 +293,8 @@ def jvp(outputs, inputs, tangents, create_graph=False):
         if t is not None and t.shape != x.shape:
             raise ValueError(f"jvp: tangent of shape {t.shape} for an input of shape {x.shape}")
         tan[id(x)] = t
-    prev, _enabled[0] = _enabled[0], create_graph
-    try:
-        for t in _toposort([o for o in outputs if o.requires_grad]):
+    with _set_grad_mode(create_graph):
+        for t in toposort([o for o in outputs if o.requires_grad]):
             ctx = t._ctx
             if id(t) in tan or ctx is None:
                 continue
@@ -323,13 +306,12 @@ def jvp(outputs, inputs, tangents, create_graph=False):
                 if d is not None and d.dtype != t.dtype:
                     d = d.cast(t.dtype)
                 tan[id(t)] = d
-    finally:
-        _enabled[0] = prev
     return tuple(tan.get(id(o)) if tan.get(id(o)) is not None else Tensor.zeros_like(o) for o in outputs)
 
 
 def hvp(output, inputs, v, create_graph=False, retain_graph=None):
-    """Hessian-vector product H·v by double backprop: grad of (∇output · v) w.r.t. inputs.
+    """Hessian-vector product H·v by double backprop: grad of (∇output · v) w.r.t. inputs (Pearlmutter 1994,
+    "Fast exact multiplication by the Hessian", doi:10.1162/neco.1994.6.1.147).
 
     `output` is a scalar Tensor built from `inputs`, or a callable: hvp(f, inputs, v) evaluates f(*inputs) on
     fresh leaves (on views of the inputs when create_graph=True, so that H·v stays differentiable w.r.t. them, as
@@ -344,9 +326,8 @@ def hvp(output, inputs, v, create_graph=False, retain_graph=None):
             raise ValueError(f"hvp: vector of shape {u.shape} for an input of shape {x.shape}")
     with enable_grad():
         if callable(output):
-            from .ops.movement import Reshape
-            inputs = tuple(Reshape.apply(x, shape=x.shape) if create_graph and x.requires_grad
-                           else x.detach().requires_grad_() for x in inputs)
+            inputs = tuple(x * 1.0 if create_graph and x.requires_grad else x.detach().requires_grad_()
+                           for x in inputs)
             output = output(*inputs)
         if output.data.size != 1:
             raise RuntimeError(f"hvp needs a scalar output, got shape {output.shape}")

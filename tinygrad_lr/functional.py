@@ -31,7 +31,7 @@ def tanh(x):
 def _shift(x, dim):
     """The max over dim (kept), as a constant (0 where it is not finite): x - shift keeps exp from overflowing."""
     m = x.detach().max(dim, keepdim=True).data
-    return Tensor._wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
+    return Tensor.wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -208,7 +208,7 @@ def nll_loss(log_probs, target, weight=None, reduction="mean", ignore_index=-100
         w = valid.astype(log_probs.dtype)
         if weight is not None:
             w = w * weight.data[safe]
-        loss = -picked * Tensor._wrap(w, log_probs.device)
+        loss = -picked * Tensor.wrap(w, log_probs.device)
     target_shape = target.shape if hasattr(target, "shape") else t.shape
     if reduction == "none":
         return loss.reshape(target_shape)
@@ -251,7 +251,7 @@ def mse_loss(input, target, reduction="mean"):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """-[y·log σ(x) + (1-y)·log(1-σ(x))], computed as (1-y)·x + softplus(-x) so large |x| stays finite."""
-    target = input._const(target)
+    target = input.const(target)
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: input shape {input.shape} and target shape "
                          f"{target.shape} differ")
@@ -274,7 +274,7 @@ def _log_clamped(p):
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """-[y·log p + (1-y)·log(1-p)] on probabilities; each log is clamped at -100 as torch does."""
-    target = input._const(target)
+    target = input.const(target)
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy: input shape {input.shape} and target shape {target.shape} differ")
     loss = -(target * _log_clamped(input) + (1.0 - target) * _log_clamped(1.0 - input))

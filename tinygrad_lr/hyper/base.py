@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from ..autograd import enable_grad, grad, no_grad
+from ..autograd import enable_grad, grad
 from ..backend import device_of, to_host, xp
 from ..tensor import Tensor
 
@@ -47,7 +47,7 @@ class LRMethod:
         p = self.params[i]
         e = self.eta if self.granularity == "global" else self.eta[i]
         arr = e if self.granularity == "element" else xp(p.device).asarray(e, dtype=p.dtype)
-        return Tensor._wrap(arr, p.device, requires_grad)
+        return Tensor.wrap(arr, p.device, requires_grad)
 
     def _clip(self, v):
         if self.lr_bounds is None:
@@ -106,13 +106,8 @@ class LRMethod:
         return [Tensor.zeros_like(p) if g is None else g for p, g in zip(self.params, gs)]
 
     def apply_step(self, grads):
-        """(w, s) ← Φ(w, g, s, η) for every parameter, under no_grad."""
-        with no_grad():
-            for i, (p, g, group) in enumerate(zip(self.params, grads, self.groups)):
-                w2, s2 = self.optimizer.phi(p.detach(), g.detach(), self.optimizer.get_state(p, group),
-                                            self.eta_of(i), group)
-                p.data = w2.data.astype(p.dtype, copy=False)
-                self.optimizer.state[p] = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in s2.items()}
+        """(w, s) ← Φ(w, g, s, η) for every parameter, with this method's η."""
+        self.optimizer.apply_phi(grads, lrs=[self.eta_of(i) for i in range(len(self.params))])
 
     @staticmethod
     def finite(*tensors):

@@ -1,4 +1,4 @@
-r"""One tangent mechanism for every learning-rate hypergradient (SPEC section 4; seed 003).
+r"""One tangent mechanism for every learning-rate hypergradient.
 
 For the composite state x = (w, s) of all parameters and their optimizer states, the tangent z = dx/dη obeys
 
@@ -10,43 +10,23 @@ defines; an op without a forward rule falls back to the double-VJP trick. H z_w 
 of the training loss by double backprop. Nothing here knows which optimizer it is differentiating.
 
 The hypergradient is h_t = ∇E(w_t)·z_t (E: the training loss on the current batch, or a validation loss)
-and η_t = η_{t-1} - β·h_t; the step then uses η_t. mu = 0 gives the first-order method (Baydin et al. 2018:
-for SGD, η += β·g_t·g_{t-1}); mu = 1 is RT-HPO (Majumder, Donini & Chaudhari 2019).
+and η_t = η_{t-1} - β·h_t; the step then uses η_t. mu = 0 gives the first-order method (Baydin, Cornish, Martínez
+Rubio, Schmidt & Wood 2018, "Online learning rate adaptation with hypergradient descent", arXiv:1703.04782: for
+SGD, η += β·g_t·g_{t-1}); mu = 1 is RT-HPO (Majumder, Donini & Chaudhari 2019, "Learning the learning rate for
+gradient descent by gradient descent", AutoML workshop at ICML 2019), after the forward-mode hypergradient of
+Franceschi, Donini, Frasconi & Pontil (2017), "Forward and reverse gradient-based hyperparameter optimization",
+arXiv:1703.01785.
 """
-from ..autograd import enable_grad, grad, jvp
+from ..autograd import grad, jvp
 from ..backend import device_of, xp
 from ..tensor import Tensor
 from .base import LRMethod
 
 
-def phi_graph(optimizer, params, groups, grads, etas, with_inputs):
-    """Evaluate Φ for every parameter with the graph on.
-
-    Returns (outs, ins): outs maps (i, None) -> w'_i and (i, key) -> s'_i[key]; ins maps input keys to leaves:
-    ("eta", n) for each distinct η leaf, and, when with_inputs, ("w", i), ("g", i), ("s", i, key)."""
-    outs, ins = {}, {}
-    for n, e in enumerate({id(e): e for e in etas}.values()):
-        ins[("eta", n)] = e
-    with enable_grad():
-        for i, (p, g, group) in enumerate(zip(params, grads, groups)):
-            st = optimizer.get_state(p, group)
-            w_in, g_in = p.detach(), g.detach()
-            s_in = {k: (v.detach() if isinstance(v, Tensor) else v) for k, v in st.items()}
-            if with_inputs:
-                w_in.requires_grad = g_in.requires_grad = True
-                ins[("w", i)], ins[("g", i)] = w_in, g_in
-                for k, v in s_in.items():
-                    if isinstance(v, Tensor) and v.dtype.kind == "f":
-                        ins[("s", i, k)] = v.requires_grad_()
-            w2, s2 = optimizer.phi(w_in, g_in, s_in, etas[i], group)
-            outs[(i, None)] = w2
-            outs.update({(i, k): v for k, v in s2.items() if isinstance(v, Tensor)})
-    return outs, ins
-
-
-def tangents_of(outs, ins, directions):
-    """z' = JVP of Φ's outputs for each direction (input key -> Tensor, missing = 0), by forward mode through
-    the graph phi_graph recorded. Returns one dict (output key -> Tensor) per direction."""
+def _jvps(outs, ins, directions):
+    """For each direction (a dict input key -> tangent Tensor, missing = 0), the JVP of every output of Φ, pushed
+    forward (tinygrad_lr.jvp) through the graph that apply_phi recorded. Returns one dict (output key -> Tensor)
+    per direction."""
     out_keys, in_keys = list(outs), list(ins)
     res = []
     for d in directions:
@@ -114,31 +94,37 @@ class Hypergradient(LRMethod):
         return loss
 
     def _tangent_step(self, grads):
-        """One evaluation of Φ gives the new (w, s) and, by JVPs, the new tangents z."""
+        """One evaluation of Φ takes the step (w, s) ← Φ(w, g, s, η) and, by JVPs through its graph, gives the
+        new tangents z."""
         n_par = len(self.params)
         first = self.z is None or self.mu == 0  # then z's direction is zero: only η varies
+        # H z_w (one HVP per tangent) at the weights the gradients were taken at, i.e. before the step
+        hzs = [] if first else [grad(grads, self.params, [z[(i, None)] for i in range(n_par)], retain_graph=True,
+                                     allow_unused=True) for z in self.z]
         etas = [self.eta_of(0, requires_grad=True)] * n_par if self.granularity == "global" \
             else [self.eta_of(i, requires_grad=True) for i in range(n_par)]
-        outs, ins = phi_graph(self.optimizer, self.params, self.groups, grads, etas, with_inputs=not first)
+        record = self.optimizer.apply_phi(grads, lrs=etas, graph=True, leaves=not first)
+        # Φ's inputs and outputs by key: ("eta", n) per distinct η; ("w", i), ("g", i), ("s", i, k); (i, None) = w'_i
+        # and (i, k) = s'_i[k]
+        ins = {("eta", n): e for n, e in enumerate({id(e): e for e in etas}.values())}
+        outs = {}
+        for i, ((w, g, s), (w2, s2)) in record.items():
+            outs[(i, None)] = w2
+            outs.update({(i, k): v for k, v in s2.items() if isinstance(v, Tensor)})
+            if not first:
+                ins[("w", i)], ins[("g", i)] = w, g
+                ins.update({("s", i, k): v for k, v in s.items() if isinstance(v, Tensor) and v.requires_grad})
         eta_keys = [k for k in ins if k[0] == "eta"]
         directions = []
         for t in range(self.n_tangents):
             # B_t: η moves by 1 (all η at once, except per-tensor RT-HPO: one tangent per η)
             d = {k: Tensor.ones_like(ins[k]) for n, k in enumerate(eta_keys) if self.n_tangents == 1 or n == t}
-            if not first:  # mu·A_t z_t: w moves by z_w, g by H z_w (one HVP), the state by z_s
-                z = self.z[t]
-                hz = grad(grads, self.params, [z[(i, None)] for i in range(n_par)], retain_graph=True,
-                          allow_unused=True)
-                for (i, key), zi in z.items():
+            if not first:  # mu·A_t z_t: w moves by z_w, g by H z_w, the state by z_s
+                for (i, key), zi in self.z[t].items():
                     d[("w", i) if key is None else ("s", i, key)] = self.mu * zi
-                d.update({("g", i): self.mu * h.detach() for i, h in enumerate(hz) if h is not None})
+                d.update({("g", i): self.mu * h.detach() for i, h in enumerate(hzs[t]) if h is not None})
             directions.append(d)
-        new_z = tangents_of(outs, ins, directions)
-        for i, p in enumerate(self.params):  # the step itself: the primal outputs of the same Φ
-            p.data = outs[(i, None)].data.astype(p.dtype, copy=False)
-            step = self.optimizer.get_state(p, self.groups[i]).get("step", 0) + 1
-            self.optimizer.state[p] = {"step": step, **{k: o.detach() for (j, k), o in outs.items()
-                                                        if j == i and k is not None}}
+        new_z = _jvps(outs, ins, directions)
         # with mu = 0 z is rebuilt from scratch every step and h is checked before use: no need to look
         if self.mu == 0 or all(self.finite(*z.values()) for z in new_z):
             self.z = new_z
@@ -175,7 +161,8 @@ class FirstOrder(Hypergradient):
 
 
 class RTHPO(Hypergradient):
-    """mu = 1: the full tangent recursion z_{t+1} = A_t z_t + B_t, one HVP per step (seed 003)."""
+    """mu = 1: the full tangent recursion z_{t+1} = A_t z_t + B_t, one HVP per step (RT-HPO, Majumder, Donini &
+    Chaudhari 2019)."""
 
     def __init__(self, optimizer, hyper_lr, granularity="global", val_closure=None, lr_bounds=None):
         super().__init__(optimizer, hyper_lr, 1.0, granularity, val_closure, lr_bounds)

@@ -13,11 +13,11 @@ def unrolled_run(optimizer, loss_fn, steps, lr):
     eta = Tensor(float(lr), requires_grad=True, dtype=params[0].dtype, device=params[0].device)
     with enable_grad():
         ws = [p.detach().requires_grad_() for p in params]
-        states = [{**optimizer.init_state(p.detach(), gr), "step": 0} for p, gr in zip(params, groups)]
+        states = [optimizer.init_state(p.detach(), gr) for p, gr in zip(params, groups)]
         for t in range(steps):
             loss = loss_fn(ws, t)
             gs = grad(loss, ws, create_graph=True, allow_unused=True)
             gs = [Tensor.zeros_like(w) if g is None else g for w, g in zip(ws, gs)]
-            new = [optimizer.phi(w, g, s, eta, gr) for w, g, s, gr in zip(ws, gs, states, groups)]
+            new = [optimizer.phi(w, g, s, eta, gr, t + 1) for w, g, s, gr in zip(ws, gs, states, groups)]
             ws, states = [n[0] for n in new], [n[1] for n in new]
     return ws, eta

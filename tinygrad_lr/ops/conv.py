@@ -4,7 +4,7 @@ unfold: (N, C, H, W) -> (C·kh·kw, N·oh·ow), one strided-slice copy per kerne
 GEMM with the (O, C·kh·kw) weight. fold is its adjoint (overlapping windows add up). Each is the other's
 backward, so every derivative of a convolution or a pooling, of any order, is again unfold/fold plus GEMMs.
 """
-from ..autograd import Function
+from ..autograd import Linear
 from ..backend import xp
 
 
@@ -19,7 +19,8 @@ def _windows(kernel, stride, dilation, oh, ow):
             yield i, j, (slice(i * dh, i * dh + sh * (oh - 1) + 1, sh), slice(j * dw, j * dw + sw * (ow - 1) + 1, sw))
 
 
-class Unfold(Function):
+class Unfold(Linear):
+    """im2col: (N, C, H, W) -> (C·kh·kw, N·oh·ow), every window as a column;  linear, its gradient is fold(g)."""
     def forward(self, x, kernel=None, stride=None, dilation=None):
         N, C, H, W = self.in_shape = x.shape
         self.args = kernel, stride, dilation
@@ -30,14 +31,12 @@ class Unfold(Function):
             cols[:, i, j] = xt[:, :, si, sj]
         return cols.reshape(C * kernel[0] * kernel[1], N * oh * ow)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return Fold.apply(g, shape=self.in_shape, kernel=self.args[0], stride=self.args[1], dilation=self.args[2])
 
-    def jvp(self, tangents, out):  # linear
-        return Unfold.apply(tangents[0], **self.kw)
 
-
-class Fold(Function):
+class Fold(Linear):
+    """col2im: columns added back into their windows (overlaps add up);  linear, its gradient is unfold(g)."""
     def forward(self, cols, shape=None, kernel=None, stride=None, dilation=None):
         N, C, H, W = shape
         self.args = kernel, stride, dilation
@@ -48,9 +47,6 @@ class Fold(Function):
             out[:, :, si, sj] += cols[:, i, j]
         return out.transpose(1, 0, 2, 3)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         k, s, d = self.args
         return Unfold.apply(g, kernel=k, stride=s, dilation=d)
-
-    def jvp(self, tangents, out):  # linear
-        return Fold.apply(tangents[0], **self.kw)

@@ -1,115 +1,106 @@
-"""Elementwise ops. Backward returns gradients in the broadcast shape; the graph walk sums them down."""
-from .. import autograd
-from ..autograd import Function
-from ..backend import to_device, xp
+"""Elementwise ops, and the Tensor methods made of them (arithmetic, unary math, comparisons, casts, devices).
+
+Backward returns gradients in the broadcast shape; the walk sums them down to each parent's shape.
+"""
+import numpy as np
+
+from ..autograd import Elementwise, Function, is_grad_enabled
+from ..backend import canonical_device, to_device, xp
 from ..tensor import Tensor
 
 
-class Elementwise(Function):
-    """An op whose Jacobian w.r.t. each input is diagonal (up to broadcasting): the JVP is the sum over inputs of
-    the backward applied to that input's tangent, so the backward rule serves forward mode too."""
-
-    def jvp(self, tangents, out):
-        total, saved = None, self.needs
-        for i, t in enumerate(tangents):
-            if t is None:
-                continue
-            self.needs = tuple(j == i for j in range(len(tangents)))
-            d = self.backward(t, out)
-            d = d[i] if isinstance(d, tuple) else d
-            total = d if total is None else total + d
-        self.needs = saved
-        return total
-
-
-def _where(cond, g):
-    """g where cond else 0 (cond is a constant array)."""
-    return Tensor.where(cond, g, 0.0)
-
-
 class Add(Elementwise):
+    """a + b;  d/da = 1, d/db = 1."""
     def forward(self, a, b):
         return a + b
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g, g
 
 
 class Sub(Elementwise):
+    """a - b;  d/da = 1, d/db = -1."""
     def forward(self, a, b):
         return a - b
 
-    def backward(self, g, out):
-        return g, (-g if self.needs[1] else None)
+    def backward(self, g, out, needs):
+        return g, (-g if needs[1] else None)
 
 
 class Mul(Elementwise):
+    """a · b;  d/da = b, d/db = a."""
     def forward(self, a, b):
         return a * b
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         a, b = self.parents
-        return (g * b if self.needs[0] else None), (g * a if self.needs[1] else None)
+        return (g * b if needs[0] else None), (g * a if needs[1] else None)
 
 
 class Div(Elementwise):
+    """a / b;  d/da = 1/b, d/db = -a/b² = -out/b."""
     def forward(self, a, b):
         return a / b
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         a, b = self.parents
-        return (g / b if self.needs[0] else None), (-g * out / b if self.needs[1] else None)
+        return (g / b if needs[0] else None), (-g * out / b if needs[1] else None)
 
 
 class Pow(Elementwise):
-    """a ** b: d/da = b·a^(b-1), d/db = a^b·log a."""
+    """a ** b;  d/da = b·a^(b-1), d/db = a^b·log a."""
     def forward(self, a, b):
         return a ** b
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         a, b = self.parents
-        if not self.needs[0]:
+        if not needs[0]:
             ga = None
         elif not b.requires_grad and b.data.size == 1 and float(b.data.reshape(())) == 0:
             ga = Tensor.zeros_like(a)  # d(a**0)/da = 0, also at a = 0 (0 * 0**-1 would be nan), as torch
         else:
             ga = g * b * a ** (b - 1.0)
-        gb = g * out * a.log() if self.needs[1] else None
+        gb = g * out * a.log() if needs[1] else None
         return ga, gb
 
 
 class Neg(Elementwise):
+    """-a;  d/da = -1."""
     def forward(self, a):
         return -a
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return -g
 
 
 class Exp(Elementwise):
+    """exp(a);  d/da = exp(a) = out."""
     def forward(self, a):
         return xp(self.device).exp(a)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g * out
 
 
 class Log(Elementwise):
+    """log(a);  d/da = 1/a."""
     def forward(self, a):
         return xp(self.device).log(a)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g / self.parents[0]
 
 
 class Sqrt(Elementwise):
-    """d√a/da = 1/(2√a), taken as 0 at a = 0 (instead of inf). Adam-style updates √v hit v = 0 exactly when a
-    gradient is exactly 0 (dead units, constant-zero pixels); there the incoming tangent is 0 too, and inf·0
-    would turn every hypergradient into NaN. The limit along such paths is 0, which this gives."""
+    """√a;  d/da = 1/(2√a), taken as 0 at a = 0 (instead of inf).
+
+    Adam-style updates √v hit v = 0 exactly when a gradient is exactly 0 (dead units, constant-zero pixels); there
+    the incoming tangent is 0 too, and inf·0 would turn every hypergradient into NaN. The limit along such paths
+    is 0, which this gives."""
     def forward(self, a):
         return xp(self.device).sqrt(a)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         pos = out.data > 0
         if pos.all():
             return g / (out * 2.0)
@@ -117,44 +108,47 @@ class Sqrt(Elementwise):
 
 
 class Abs(Elementwise):
-    """d|a|/da = sign(a) (0 at 0, as torch)."""
+    """|a|;  d/da = sign(a) (0 at 0, as torch)."""
     def forward(self, a):
         self.sign = xp(self.device).sign(a)
         return abs(a)
 
-    def backward(self, g, out):
-        return g * Tensor._wrap(self.sign, self.device)
+    def backward(self, g, out, needs):
+        return g * Tensor.wrap(self.sign, self.device)
 
 
 class Tanh(Elementwise):
+    """tanh(a);  d/da = 1 - tanh²(a) = 1 - out²."""
     def forward(self, a):
         return xp(self.device).tanh(a)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g * (1.0 - out * out)
 
 
 class Sigmoid(Elementwise):
+    """σ(a) = 1/(1 + e^-a);  d/da = σ(a)·(1 - σ(a)) = out·(1 - out)."""
     def forward(self, a):
         m = xp(self.device)
         e = m.exp(-abs(a))  # never overflows; exact in both tails
         return m.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g * out * (1.0 - out)
 
 
 class Relu(Elementwise):
+    """max(a, 0);  d/da = 1 where a > 0, else 0."""
     def forward(self, a):
         self.mask = a > 0  # the backward multiplies by it: cheaper than a where, and bool * float stays float
         return xp(self.device).maximum(a, 0)  # not a * mask: -inf * 0 would be nan
 
-    def backward(self, g, out):
-        return g * Tensor._wrap(self.mask, self.device)
+    def backward(self, g, out, needs):
+        return g * Tensor.wrap(self.mask, self.device)
 
 
 class Clip(Elementwise):
-    """clip(a, lo, hi); the gradient passes where lo <= a <= hi."""
+    """clip(a, lo, hi);  d/da = 1 where lo <= a <= hi, else 0."""
     def forward(self, a, lo=None, hi=None):
         m = xp(self.device)
         self.mask = m.ones(a.shape, dtype=bool)
@@ -164,50 +158,140 @@ class Clip(Elementwise):
             self.mask &= a <= hi
         return m.clip(a, lo, hi).astype(a.dtype, copy=False)
 
-    def backward(self, g, out):
-        return _where(self.mask, g)
+    def backward(self, g, out, needs):
+        return Tensor.where(self.mask, g, 0.0)
 
 
 class Where(Elementwise):
-    """cond ? a : b with a constant cond."""
+    """cond ? a : b with a constant cond;  d/da = cond, d/db = not cond."""
     def forward(self, a, b, cond=None):
         self.cond = cond
         return xp(self.device).where(cond, a, b)
 
-    def backward(self, g, out):
-        ga = Tensor.where(self.cond, g, 0.0) if self.needs[0] else None
-        gb = Tensor.where(self.cond, 0.0, g) if self.needs[1] else None
+    def backward(self, g, out, needs):
+        ga = Tensor.where(self.cond, g, 0.0) if needs[0] else None
+        gb = Tensor.where(self.cond, 0.0, g) if needs[1] else None
         return ga, gb
 
 
 class Cast(Elementwise):
+    """a in another dtype;  d/da = 1 (the gradient is cast back)."""
     def forward(self, a, dtype=None):
         self.in_dtype = a.dtype
         return a.astype(dtype)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g.cast(self.in_dtype)
 
 
 class To(Function):
-    """Copy to another device; the gradient goes back to the source device."""
-    def forward(self, a, device=None):
-        self.src = self.device
-        return to_device(a, device)
+    """a copied to another device;  d/da = 1 (the gradient goes back to the source device)."""
 
     @classmethod
     def apply(cls, t, device):
         ctx = cls()
-        ctx.device = t.device
-        out = Tensor._wrap(ctx.forward(t.data, device), device, t.requires_grad and autograd.is_grad_enabled())
+        ctx.device, ctx.kw = t.device, {"device": device}
+        out = Tensor.wrap(to_device(t.data, device), device, t.requires_grad and is_grad_enabled())
         if out.requires_grad:
-            ctx.parents, ctx.needs = (t,), (True,)
+            ctx.parents = (t,)
             out._ctx = ctx
         return out
 
-    def backward(self, g, out):
-        return g.to(self.src)
+    def backward(self, g, out, needs):
+        return g.to(self.device)
 
     def jvp(self, tangents, out):
         return tangents[0].to(out.device)
 
+
+# ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
+def binary(op, reflected=False):
+    """x <op> y with broadcasting; a Python scalar on either side becomes a constant in x's dtype."""
+    def method(self, other):
+        other = self.const(other)
+        a, b = (other, self) if reflected else (self, other)
+        try:
+            return op.apply(a, b)
+        except ValueError as e:
+            if a.shape != b.shape and "broadcast" in str(e):
+                raise ValueError(f"{op.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together") \
+                    from None
+            raise
+    method.__doc__ = op.__doc__
+    return method
+
+
+def unary(op):
+    def method(self):
+        return op.apply(self)
+    method.__doc__ = op.__doc__
+    return method
+
+
+def comparison(fn):
+    """x < y etc.: no gradient, a bool result."""
+    def method(self, other):
+        o = other.data if isinstance(other, Tensor) else other
+        return Tensor.wrap(fn(self.data, o), self.device)
+    return method
+
+
+def sign(x):
+    return Tensor.wrap(xp(x.device).sign(x.data), x.device)
+
+
+def square(x):
+    return x * x
+
+
+def clip(x, min=None, max=None):
+    return Clip.apply(x, lo=min, hi=max)
+
+
+def where(condition, x, y):
+    """Elementwise condition ? x : y; the condition is a constant (bool Tensor or array)."""
+    c = condition.data if isinstance(condition, Tensor) else condition
+    ref = x if isinstance(x, Tensor) else y
+    x, y = ref.const(x), ref.const(y)
+    return Where.apply(x, y, cond=xp(ref.device).asarray(c, dtype=bool))
+
+
+def maximum(x, other):
+    other = x.const(other)
+    return where(x.data >= other.data, x, other)
+
+
+def minimum(x, other):
+    other = x.const(other)
+    return where(x.data <= other.data, x, other)
+
+
+def cast(x, dtype):
+    return x if np.dtype(dtype) == x.dtype else Cast.apply(x, dtype=np.dtype(dtype))
+
+
+def to(x, device=None, dtype=None):
+    """x on another device and/or in another dtype (x itself when nothing changes)."""
+    if device is not None and canonical_device(device) != x.device:
+        x = To.apply(x, device=canonical_device(device))
+    return x if dtype is None else cast(x, dtype)
+
+
+def cpu(x):
+    return to(x, "cpu")
+
+
+def cuda(x, device=None):
+    return to(x, "cuda" if device is None else f"cuda:{device}")
+
+
+def float32(x):
+    return cast(x, np.float32)
+
+
+def float64(x):
+    return cast(x, np.float64)
+
+
+def int64(x):
+    return cast(x, np.int64)

@@ -1,4 +1,5 @@
-"""Matrix product (batched, broadcasting batch dims). Backward: two more matmuls; the walk sums batch dims."""
+"""Matrix product (batched, broadcasting batch dims), and the matmul method. Backward: two more matmuls; the walk
+sums batch dims."""
 from ..autograd import Function
 
 
@@ -7,22 +8,45 @@ def _f_order(x):
 
 
 class MatMul(Function):
+    """a @ b;  d/da = g @ bᵀ, d/db = aᵀ @ g (bilinear: the JVP is da @ b + a @ db)."""
     def forward(self, a, b):
         return a @ b
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         a, b = self.parents
         ga = gb = None
         # Each gradient is produced in its parent's memory layout: for x @ W.T the weight's gradient then comes
         # out C-ordered like W itself, and the elementwise work on it (optimizers, HVP dots) stays contiguous.
-        if self.needs[0]:
+        if needs[0]:
             ga = (b @ g.mT).mT if _f_order(a) else g @ b.mT
-        if self.needs[1]:
+        if needs[1]:
             gb = (g.mT @ a).mT if _f_order(b) else a.mT @ g
         return ga, gb
 
-    def jvp(self, tangents, out):  # bilinear: d(a @ b) = da @ b + a @ db
+    def jvp(self, tangents, out):
         (ta, tb), (a, b) = tangents, self.parents
         da = None if ta is None else ta @ b
         db = None if tb is None else a @ tb
         return db if da is None else da if db is None else da + db
+
+
+# ---- the Tensor methods (bound in methods.py) ----------------------------------------------------------------
+def matmul(a, b):
+    """a @ b as numpy: 1-D operands get a dim added, which is removed again from the result."""
+    b = a.const(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: both operands need at least 1 dim, got shapes {a.shape} and {b.shape}")
+    if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} are not aligned "
+                         f"({a.shape[-1]} != {b.shape[-2 if b.ndim > 1 else 0]})")
+    if a.ndim > 1 and b.ndim > 1:
+        try:
+            return MatMul.apply(a, b)
+        except ValueError:
+            raise ValueError(f"matmul: batch dims of {a.shape} and {b.shape} cannot be broadcast") from None
+    out = MatMul.apply(a.reshape(1, -1) if a.ndim == 1 else a, b.reshape(-1, 1) if b.ndim == 1 else b)
+    return out.reshape(out.shape[:-2] + out.shape[-2:-1] * (a.ndim > 1) + out.shape[-1:] * (b.ndim > 1))
+
+
+def rmatmul(b, a):
+    return matmul(b.const(a), b)

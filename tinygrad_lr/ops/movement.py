@@ -1,52 +1,54 @@
-"""Shape ops. Each backward is the adjoint movement: reshape<->reshape, expand<->sum, pad<->slice,
-getitem<->scatter-add (repeated indices accumulate), cat<->slices."""
+"""Shape ops, and the Tensor methods made of them. Each op is linear and its backward is the adjoint movement:
+reshape<->reshape, permute<->inverse permute, expand<->sum, pad<->slice, getitem<->scatter-add (repeated
+indices accumulate), cat<->slices."""
+import math
+import numbers
+
 import numpy as np
 
-from ..autograd import Function, LazyGrad, is_grad_enabled
+from ..accumulate import SparseGrad
+from ..autograd import Function, Linear, is_grad_enabled
 from ..backend import device_of, scatter_add, xp
-from ..tensor import Tensor
-
-
-class Linear(Function):
-    """A linear op of one input: its JVP is the op itself applied to the tangent."""
-
-    def jvp(self, tangents, out):
-        return type(self).apply(tangents[0], **self.kw)
+from ..tensor import Tensor, _shape
 
 
 class Reshape(Linear):
+    """a viewed with another shape;  the gradient is reshaped back."""
     def forward(self, a, shape=None):
         self.in_shape = a.shape
         return a.reshape(shape)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g.reshape(self.in_shape)
 
 
 class Permute(Linear):
+    """a with its dims reordered;  the gradient gets the inverse order."""
     def forward(self, a, order=None):
         self.inv = tuple(sorted(range(len(order)), key=order.__getitem__))
         return a.transpose(order)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g.permute(*self.inv)
 
 
 class Expand(Linear):
+    """a broadcast to a larger shape;  the gradient is summed over the broadcast dims (sum_to)."""
     def forward(self, a, shape=None):
         self.in_shape = a.shape
         return xp(self.device).broadcast_to(a, shape)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g.sum_to(self.in_shape)
 
 
 class Pad(Function):
+    """a padded with a constant;  the gradient is the slice of g where a sits."""
     def forward(self, a, pads=None, value=0.0):
         self.slices = tuple(slice(lo, lo + s) for (lo, _), s in zip(pads, a.shape))
         return xp(self.device).pad(a, pads, constant_values=value)
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g[self.slices]
 
     def jvp(self, tangents, out):  # the padding is a constant: its tangent is 0 whatever the pad value
@@ -58,40 +60,20 @@ def _is_advanced(index):
                for i in index)
 
 
-class SparseGrad(LazyGrad):
-    """d(x[index])/dx applied to g: g at `index`, zero elsewhere, left unmaterialised in a plain backward. The
-    walk adds it into one buffer in place, so T slices of one tensor (an LSTM's per-step gate projections) cost
-    T small writes instead of T full-size arrays and T full-size additions."""
-    __slots__ = ("g", "index", "shape", "dtype", "device")
-
-    def __init__(self, g, index, shape):
-        self.g, self.index, self.shape, self.dtype, self.device = g, index, shape, g.dtype, g.device
-
-    def add_to(self, arr):
-        if _is_advanced(self.index):
-            scatter_add(arr, self.index, self.g.data)
-        else:
-            arr[self.index] += self.g.data
-
-    def dense(self):
-        arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
-        self.add_to(arr)
-        return Tensor._wrap(arr, self.device)
-
-
 class Getitem(Linear):
+    """a[index];  the gradient is g scattered back to `index` (added where an index repeats), zero elsewhere."""
     def forward(self, a, index=None):
         self.in_shape, self.index = a.shape, index
         return a[index]
 
-    def backward(self, g, out):
-        if not is_grad_enabled():  # a plain backward: let the walk add g in place (see SparseGrad)
-            return SparseGrad(g, self.index, self.in_shape)
+    def backward(self, g, out, needs):
+        if not is_grad_enabled():  # a plain backward: let the walk add g in place (accumulate.SparseGrad)
+            return SparseGrad(g, self.index, self.in_shape, _is_advanced(self.index))
         return IndexAdd.apply(g, index=self.index, shape=self.in_shape)
 
 
 class IndexAdd(Linear):
-    """zeros(shape)[index] += g: the adjoint of indexing. Its own backward is indexing again."""
+    """zeros(shape)[index] += g, the adjoint of indexing;  its gradient is indexing again: g[index]."""
     def forward(self, g, index=None, shape=None):
         self.index = index
         out = xp(self.device).zeros(shape, dtype=g.dtype)
@@ -101,20 +83,21 @@ class IndexAdd(Linear):
             out[index] = g
         return out
 
-    def backward(self, g, out):
+    def backward(self, g, out, needs):
         return g[self.index]
 
 
 class Cat(Function):
+    """The inputs concatenated along `dim`;  each input's gradient is its slice of g."""
     def forward(self, *arrays, dim=0):
         sizes = np.cumsum([0] + [a.shape[dim] for a in arrays])
         self.slices = [(slice(None),) * dim + (slice(int(lo), int(hi)),) for lo, hi in zip(sizes[:-1], sizes[1:])]
         return xp(self.device).concatenate(arrays, axis=dim)
 
-    def backward(self, g, out):
-        return tuple(g[s] if need else None for s, need in zip(self.slices, self.needs))
+    def backward(self, g, out, needs):
+        return tuple(g[s] if need else None for s, need in zip(self.slices, needs))
 
-    def jvp(self, tangents, out):
+    def jvp(self, tangents, out):  # linear in all inputs at once
         return Cat.apply(*[Tensor.zeros_like(p) if t is None else t for p, t in zip(self.parents, tangents)],
                          **self.kw)
 
@@ -138,3 +121,114 @@ def index_of(index, device):
                 raise IndexError(f"tensors used as indices must be integer or bool, got dtype {i.dtype}")
         out.append(i)
     return tuple(out)
+
+
+# ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
+def reshape(x, *shape):
+    shape = _shape(shape)
+    if -1 in shape:
+        known = math.prod(s for s in shape if s != -1)
+        shape = tuple(x.data.size // max(known, 1) if s == -1 else s for s in shape)
+    if math.prod(shape) != x.data.size:
+        raise ValueError(f"reshape: cannot view shape {x.shape} ({x.data.size} elements) as {shape}")
+    return x if shape == x.shape else Reshape.apply(x, shape=shape)
+
+
+def permute(x, *order):
+    order = tuple(d % x.ndim for d in _shape(order))
+    if sorted(order) != list(range(x.ndim)):
+        raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims of {x.shape}")
+    return Permute.apply(x, order=order)
+
+
+def transpose(x, dim0=-2, dim1=-1):
+    order = list(range(x.ndim))
+    order[dim0], order[dim1] = order[dim1], order[dim0]
+    return permute(x, *order)
+
+
+def T(x):
+    """All dims reversed (x.T)."""
+    return permute(x, *range(x.ndim - 1, -1, -1))
+
+
+def mT(x):
+    """The last two dims swapped (x.mT)."""
+    return transpose(x, -1, -2)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    return reshape(x, x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])
+
+
+def squeeze(x, dim=None):
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    dim = dim % x.ndim
+    return x if x.shape[dim] != 1 else reshape(x, x.shape[:dim] + x.shape[dim + 1:])
+
+
+def unsqueeze(x, dim):
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def expand(x, *shape):
+    shape = _shape(shape)
+    shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s for i, s in enumerate(shape))
+    if shape == x.shape:
+        return x
+    try:
+        ok = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ValueError(f"expand: shape {x.shape} cannot be expanded to {shape}")
+    return Expand.apply(x, shape=shape)
+
+
+def contiguous(x):
+    return x
+
+
+def pad(x, pad, value=0.0):
+    """Constant padding. `pad` is numpy-style ((lo, hi) per dim) or torch-style (lo, hi) pairs from the last
+    dim backwards, e.g. (1, 1, 2, 2) pads W by 1 and H by 2."""
+    if all(isinstance(p, numbers.Integral) for p in pad):
+        if len(pad) % 2 or len(pad) // 2 > x.ndim:
+            raise ValueError(f"pad: {pad} must hold (lo, hi) pairs for at most {x.ndim} dims")
+        pairs = [(0, 0)] * x.ndim
+        for i in range(len(pad) // 2):
+            pairs[x.ndim - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    else:
+        pairs = [tuple(p) for p in pad]
+        if len(pairs) != x.ndim:
+            raise ValueError(f"pad: {len(pairs)} (lo, hi) pairs for a tensor of shape {x.shape}")
+    if any(lo < 0 or hi < 0 for lo, hi in pairs):
+        raise ValueError(f"pad: negative padding {pad}")
+    return Pad.apply(x, pads=tuple(pairs), value=value)
+
+
+def getitem(x, index):
+    return Getitem.apply(x, index=index_of(index, x.device))
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    ref = tensors[0]
+    dim = dim % ref.ndim
+    for t in tensors[1:]:
+        if t.ndim != ref.ndim or t.shape[:dim] + t.shape[dim + 1:] != ref.shape[:dim] + ref.shape[dim + 1:]:
+            raise ValueError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
+    return Cat.apply(*tensors, dim=dim)
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    for t in tensors[1:]:
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
+    return cat([unsqueeze(t, dim) for t in tensors], dim=dim)

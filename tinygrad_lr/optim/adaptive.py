@@ -19,7 +19,7 @@ class Adagrad(Optimizer):
     def init_state(self, w, group):
         return {"sum": w * 0.0 + group["initial_accumulator_value"]}
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         d = g + group["weight_decay"] * w if group["weight_decay"] else g
         s = state["sum"] + d * d
         clr = lr / (1 + (step - 1) * group["lr_decay"])
@@ -50,7 +50,7 @@ class RMSprop(Optimizer):
             st["grad_avg"] = w * 0.0
         return st
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         a, eps, mu = group["alpha"], group["eps"], group["momentum"]
         d = g + group["weight_decay"] * w if group["weight_decay"] else g
         new = {"square_avg": a * state["square_avg"] + (1 - a) * d * d}
@@ -86,7 +86,7 @@ class Adadelta(Optimizer):
     def init_state(self, w, group):
         return {"square_avg": w * 0.0, "acc_delta": w * 0.0}
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         rho, eps = group["rho"], group["eps"]
         d = g + group["weight_decay"] * w if group["weight_decay"] else g
         v = rho * state["square_avg"] + (1 - rho) * d * d
@@ -118,7 +118,7 @@ class Adam(Optimizer):
             st["max_exp_avg_sq"] = w * 0.0
         return st
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         (b1, b2), eps, wd = group["betas"], group["eps"], group["weight_decay"]
         if wd and self.decoupled:
             w = w * (1 - lr * wd)

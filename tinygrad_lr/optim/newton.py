@@ -37,7 +37,7 @@ class DiagonalNewton(Optimizer):
         pairs = [(p, g) for p, g in zip(params, grads) if g is not None and g.requires_grad]
         est = {id(p): 0.0 for p, _ in pairs}
         for _ in range(n):
-            zs = [Tensor._wrap((rng(p.device).integers(0, 2, p.shape) * 2 - 1).astype(p.dtype), p.device)
+            zs = [Tensor.wrap((rng(p.device).integers(0, 2, p.shape) * 2 - 1).astype(p.dtype), p.device)
                   for p, _ in pairs]
             hz = grad([g for _, g in pairs], [p for p, _ in pairs], zs, retain_graph=True, allow_unused=True)
             with no_grad():
@@ -49,7 +49,7 @@ class DiagonalNewton(Optimizer):
                 if id(p) in est:
                     self.get_state(p, group)["hess_sample"] = Tensor.zeros_like(p) + est[id(p)]
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         b = group["beta"]
         h = state["hess_avg"] * b + state["hess_sample"] * (1 - b)
         d = g + group["weight_decay"] * w if group["weight_decay"] else g
@@ -64,12 +64,5 @@ class DiagonalNewton(Optimizer):
             params = [p for p in self.params()]
             grads = grad(loss, params, create_graph=True, allow_unused=True)
         self.prepare(params, grads)
-        with no_grad():
-            for group in self.param_groups:
-                for p, g in zip(params, grads):
-                    if g is None or all(q is not p for q in group["params"]):
-                        continue
-                    w2, s2 = self.phi(p.detach(), g.detach(), self.get_state(p, group), group["lr"], group)
-                    p.data = w2.data.astype(p.dtype, copy=False)
-                    self.state[p] = s2
+        self.apply_phi(grads)
         return loss

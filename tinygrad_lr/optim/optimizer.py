@@ -2,9 +2,10 @@
 
     (w', s') = Φ(w, g, s, η)        w: a parameter, g: its gradient, s: its state (dict of Tensors), η: lr
 
-`step()` runs Φ under no_grad and writes w' into the parameter. The learning-rate methods of
-`tinygrad_lr.hyper` run the very same Φ with the graph on and differentiate it (tangents, hypergradients,
-unrolled runs), so an optimizer only ever states its update rule once.
+written once, as the method `phi`. `apply_phi` is the one place where Φ is applied to every parameter and its
+result committed (w ← w', s ← s', step ← step + 1): `step()` calls it under no_grad; the learning-rate methods
+of `tinygrad_lr.hyper` call it with the graph on and differentiate the very same Φ (tangents, hypergradients),
+so an optimizer only ever states its update rule once.
 """
 import numbers
 
@@ -30,8 +31,10 @@ class Optimizer:
         """The state s_0 of one parameter: a dict of Tensors (empty for plain SGD)."""
         return {}
 
-    def update(self, w, g, state, lr, group, step):
-        """Φ: return (w', state'), written in Tensor ops and without in-place changes; `step` counts from 1."""
+    def phi(self, w, g, state, lr, group, step):
+        """Φ: return (w', state'), written in Tensor ops and without in-place changes. `state` holds the Tensors
+        of init_state, `lr` is a float or a Tensor (the hyper methods make it a graph leaf), `step` counts
+        from 1."""
         raise NotImplementedError
 
     def check_group(self, group):
@@ -74,16 +77,41 @@ class Optimizer:
             self.state[p] = st
         return self.state[p]
 
-    def phi(self, w, g, state, lr, group):
-        """Φ with the step count handled here: returns (w', state') with state'["step"] = state["step"] + 1."""
-        t = state.get("step", 0) + 1
-        w2, s2 = self.update(w, g, {k: v for k, v in state.items() if k != "step"}, lr, group, t)
-        s2 = dict(s2)
-        s2["step"] = t
-        return w2, s2
-
     def params(self):
         return [p for g in self.param_groups for p in g["params"]]
+
+    def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True):
+        """Apply Φ to every parameter and commit: w ← w', s ← s', step ← step + 1 (the only place they change).
+
+        grads: one gradient per parameter of self.params() (default: each parameter's .grad); parameters without
+        one are skipped. lrs: one η per parameter, a float or a Tensor (default: its group's lr).
+        graph=True evaluates Φ with the graph on and returns {i: ((w, g, s), (w', s'))}, so that the caller can
+        differentiate Φ around the step it just took (hyper/tangent.py); w, g and the floating state entries are
+        fresh leaves (requires_grad) unless leaves=False (then only a Tensor lr carries the graph). Otherwise Φ
+        runs under no_grad.
+        """
+        params = self.params()
+        grads = [p.grad for p in params] if grads is None else list(grads)
+        groups = {id(p): gr for gr in self.param_groups for p in gr["params"]}
+        record = {}
+        with enable_grad() if graph else no_grad():
+            for i, (p, g) in enumerate(zip(params, grads)):
+                if g is None:
+                    continue
+                group = groups[id(p)]
+                st = self.get_state(p, group)
+                step = st["step"] + 1
+                leaf = graph and leaves
+                w, g = p.detach().requires_grad_(leaf), g.detach().requires_grad_(leaf)
+                s = {k: v.detach().requires_grad_(leaf and v.dtype.kind == "f") if isinstance(v, Tensor) else v
+                     for k, v in st.items() if k != "step"}
+                w2, s2 = self.phi(w, g, s, group["lr"] if lrs is None else lrs[i], group, step)
+                if graph:
+                    record[i] = ((w, g, s), (w2, s2))
+                p.data = w2.data.astype(p.dtype, copy=False)
+                self.state[p] = {"step": step, **{k: v.detach() if isinstance(v, Tensor) else v
+                                                  for k, v in s2.items()}}
+        return record
 
     def step(self, closure=None):
         """One update of every parameter that has a .grad; `closure` re-evaluates and returns the loss."""
@@ -91,14 +119,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    w2, s2 = self.phi(p.detach(), p.grad.detach(), self.get_state(p, group), group["lr"], group)
-                    p.data = w2.data.astype(p.dtype, copy=False)
-                    self.state[p] = s2
+        self.apply_phi()
         return loss
 
     def zero_grad(self, set_to_none=True):

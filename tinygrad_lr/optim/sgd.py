@@ -27,7 +27,7 @@ class SGD(Optimizer):
     def init_state(self, w, group):
         return {"momentum_buffer": w * 0.0} if group["momentum"] else {}
 
-    def update(self, w, g, state, lr, group, step):
+    def phi(self, w, g, state, lr, group, step):
         mu, wd = group["momentum"], group["weight_decay"]
         d = g + wd * w if wd else g
         if not mu:
