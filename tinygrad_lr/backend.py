@@ -15,12 +15,14 @@ _GPU_HINT = ('check the NVIDIA driver (nvidia-smi) and that CuPy matches its CUD
 _cupy = None
 _rngs = {}
 _seed = None
+_default = ["cpu"]  # where tensors go when no device is given (set_default_device, $TINYGRAD_LR_DEVICE)
 
 
 def canonical_device(device):
-    """'cpu' | 'cuda' | 'cuda:N' -> 'cpu' or 'cuda:N'; anything else is an error naming the value."""
+    """'cpu' | 'cuda' | 'cuda:N' -> 'cpu' or 'cuda:N' (None -> the default device); anything else is an error
+    naming the value."""
     if device is None:
-        return "cpu"
+        return _default[0]
     d = str(device).lower()
     if d == "cpu":
         return "cpu"
@@ -29,6 +31,19 @@ def canonical_device(device):
     if d.startswith("cuda:") and d[5:].isdigit():
         return d
     raise ValueError(f"unknown device {device!r}: expected 'cpu', 'cuda' or 'cuda:N'")
+
+
+def set_default_device(device):
+    """Where new tensors go when no device is given: constructors, Tensor(numpy_array), parameters of new
+    modules (as torch.set_default_device). The environment variable TINYGRAD_LR_DEVICE sets it at import."""
+    dev = canonical_device(device if device is not None else "cpu")
+    if dev != "cpu":
+        cupy()  # fail now, with the reason, rather than at the first tensor
+    _default[0] = dev
+
+
+def get_default_device():
+    return _default[0]
 
 
 def cupy():
@@ -86,12 +101,8 @@ def to_host(arr):
 
 
 def scatter_add(target, index, values):
-    """target[index] += values with repeated indices accumulated (np.add.at / cupyx.scatter_add)."""
-    if isinstance(target, np.ndarray):
-        np.add.at(target, index, values)
-    else:
-        import cupyx
-        cupyx.scatter_add(target, index, values)
+    """target[index] += values with repeated indices accumulated (np.add.at / cupy.add.at)."""
+    (np.add if isinstance(target, np.ndarray) else cupy().add).at(target, index, values)
     return target
 
 
@@ -136,3 +147,5 @@ def _keep_freed_memory():
 
 
 _keep_freed_memory()
+if os.environ.get("TINYGRAD_LR_DEVICE"):
+    set_default_device(os.environ["TINYGRAD_LR_DEVICE"])

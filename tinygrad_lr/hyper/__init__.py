@@ -1,7 +1,7 @@
 """Learning-rate adaptation, each wrapping any optimizer of tinygrad_lr.optim: `loss = h.step(closure)`.
 
 Hypergradient / FirstOrder / RTHPO share one tangent mechanism (tangent.py); FischerPlus and LossGrad are
-the seeds' own rules (fischer.py, lossgrad.py); unroll.py differentiates a whole run of Φ for checking."""
+their authors' own rules (fischer.py, lossgrad.py); unroll.py differentiates a whole run of Φ for checking."""
 from .base import LRMethod
 from .fischer import FischerPlus
 from .lossgrad import LossGrad

@@ -1,4 +1,5 @@
-"""Fischer's "+" methods (seed 000): η updated by the product of successive raw gradients."""
+"""Fischer's "+" methods (Fischer 2020, "An adaptive learning rate method for gradient descent
+algorithms", blog post; see docs/sources.md): η updated by the product of successive raw gradients."""
 from .base import LRMethod
 
 
@@ -8,7 +9,7 @@ class FischerPlus(LRMethod):
         element:  η_i ← η_i + α·g_i^{(t)}·g_i^{(t-1)}
         global:   η ← η + α·(1/|Ω|)·Σ_i g_i^{(t)}·g_i^{(t-1)}            (Ω: all trainable parameters)
 
-    with the RAW gradients g, whatever the optimizer (the seed's rule). On plain SGD the element rule is exactly
+    with the RAW gradients g, whatever the optimizer (Fischer's rule). On plain SGD the element rule is exactly
     FirstOrder(granularity="element") with β = α; the global rule averages where FirstOrder sums, so there
     β = α/|Ω|. On momentum or Adam the two differ: FirstOrder differentiates the optimizer's update, Fischer
     keeps the raw gradient. `loss = h.step(closure)`.

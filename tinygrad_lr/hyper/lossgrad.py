@@ -1,4 +1,5 @@
-"""LOSSGRAD (Wójcik, Maziarka & Tabor 2019; seed 002), as the authors' code does it (SPEC section 4)."""
+"""LOSSGRAD (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in gradient descent",
+arXiv:1902.07656), as the authors' code does it."""
 from ..autograd import no_grad
 from .base import LRMethod
 

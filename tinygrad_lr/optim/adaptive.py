@@ -27,7 +27,7 @@ class Adagrad(Optimizer):
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Tieleman & Hinton 2012; seed 004's lecture), as torch.optim.RMSprop:
+    r"""RMSprop (Tieleman & Hinton 2012, Coursera lecture 6.5; also in Nan Ye's lecture "Adaptive learning rates"), as torch.optim.RMSprop:
 
         d = g + λ·w
         v = α·v + (1 - α)·d²
@@ -66,7 +66,7 @@ class RMSprop(Optimizer):
 
 
 class Adadelta(Optimizer):
-    r"""Adadelta (Zeiler 2012; seed 004's lecture), as torch.optim.Adadelta:
+    r"""Adadelta (Zeiler 2012, "ADADELTA: an adaptive learning rate method", arXiv:1212.5701), as torch.optim.Adadelta:
 
         d = g + λ·w
         v = ρ·v + (1 - ρ)·d²

@@ -46,7 +46,7 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """η = η0 · γ^epoch (the "exponential decay" baseline of seed 003)."""
+    """η = η0 · γ^epoch (the "exponential decay" baseline of Majumder, Donini & Chaudhari 2019, Table 1)."""
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -126,7 +126,7 @@ class CyclicLR(LRScheduler):
 
 
 class TrapezoidLR(LRScheduler):
-    """Trapezoid schedule (LOSSGRAD's baseline, seed 002): linear warm-up from 0 over `warmup` steps, constant
+    """Trapezoid schedule (a baseline of Wójcik, Maziarka & Tabor 2019, LOSSGRAD, arXiv:1902.07656): linear warm-up from 0 over `warmup` steps, constant
     η0, then a linear decay to 0 over the last `cooldown` of `total_steps`."""
     def __init__(self, optimizer, total_steps, warmup=0.1, cooldown=0.1, last_epoch=-1):
         self.total_steps = total_steps
@@ -146,7 +146,7 @@ class TrapezoidLR(LRScheduler):
 
 
 class ReduceLROnPlateau(_State):
-    """Annealing when the error plateaus (seed 004): multiply η by `factor` after `patience` epochs without
+    """Annealing when the error plateaus (the "annealing" of Nan Ye's lecture "Adaptive learning rates"): multiply η by `factor` after `patience` epochs without
     improvement of the monitored metric (mode "min" or "max", relative threshold), down to min_lr."""
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, cooldown=0, min_lr=0.0):
         if factor >= 1.0:

@@ -1,4 +1,4 @@
-"""Diagonal Newton: seed 004's w_i ← w_i - g_i / (h_i + ε), with the Hessian diagonal h estimated by
+"""Diagonal Newton (Nan Ye, lecture "Adaptive learning rates", University of Queensland): w_i ← w_i - g_i / (h_i + ε), with the Hessian diagonal h estimated by
 Hutchinson's method from Hessian-vector products with Rademacher vectors (as AdaHessian does)."""
 from ..autograd import enable_grad, grad, no_grad
 from ..backend import rng
@@ -13,7 +13,7 @@ class DiagonalNewton(Optimizer):
         D_t = β·D_{t-1} + (1 - β)·ĥ,   D̂_t = D_t / (1 - β^t)               (β = 0: no averaging)
         w' = w - η · (g + λ·w) / (D̂_t + ε)
 
-    Sources: the lecture's diagonal approximation of Newton's method (seed 004); Bekas, Kokiopoulou & Saad
+    Sources: the lecture's diagonal approximation of Newton's method (see docs/sources.md); Bekas, Kokiopoulou & Saad
     (2007) and Yao et al. (2021, AdaHessian) for the Hutchinson estimate; |·| keeps the step a descent
     direction where the curvature is negative. Needs step(closure): each step costs n_samples HVPs.
     """
