@@ -9,7 +9,7 @@ def _as_numpy(a):
 
 
 class DataLoader:
-    """Iterate (X_batch, y_batch) Tensors on `device` (X_batch alone when y is None); y batches are int64.
+    """Iterate (X_batch, y_batch) Tensors on `device` (default: the default device; X_batch alone when y is None); y batches are int64.
 
     With shuffle, epoch e's order is a permutation drawn from a generator seeded by (seed, e), so it differs
     every epoch, is the same for the same seed, and is restored exactly by load_state_dict(), mid-epoch too.
@@ -17,7 +17,7 @@ class DataLoader:
     A pass abandoned part-way (e.g. next(iter(loader))) counts as an epoch: the next iter() starts a fresh one.
     """
 
-    def __init__(self, X, y=None, batch_size=128, shuffle=False, seed=None, drop_last=False, device="cpu"):
+    def __init__(self, X, y=None, batch_size=128, shuffle=False, seed=None, drop_last=False, device=None):
         self.X = _as_numpy(X)
         self.y = None if y is None else _as_numpy(y)
         if self.y is not None and len(self.X) != len(self.y):

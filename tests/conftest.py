@@ -20,6 +20,13 @@ def _seed():
     yield
 
 
+@pytest.fixture
+def cpu_default(monkeypatch):
+    """Tensors made without a device go to the CPU, also when the suite runs with TINYGRAD_LR_DEVICE=cuda (for
+    tests about the CPU itself, CPU <-> GPU transfers, or a missing CuPy)."""
+    monkeypatch.setattr(tl.backend, "_default", ["cpu"])
+
+
 def pytest_collection_modifyitems(config, items):
     if tl.cuda_available():
         return

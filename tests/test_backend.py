@@ -15,12 +15,13 @@ INSTALL = r'pip install "tinygrad-lr\[cuda\]"'
 
 
 @pytest.fixture
-def no_cupy(monkeypatch):
+def no_cupy(monkeypatch, cpu_default):
     monkeypatch.setattr(backend, "_cupy", None)
     monkeypatch.setitem(sys.modules, "cupy", None)  # `import cupy` raises ImportError
 
 
 def fake_cupy(monkeypatch, get_count):
+    monkeypatch.setattr(backend, "_default", ["cpu"])
     mod = types.ModuleType("cupy")
     mod.cuda = types.SimpleNamespace(runtime=types.SimpleNamespace(getDeviceCount=get_count))
     monkeypatch.setattr(backend, "_cupy", None)
@@ -64,7 +65,7 @@ def test_unknown_device_string(dev):
         Tensor.ones(2, device=dev)
 
 
-def test_canonical_devices_and_cpu_round_trip():
+def test_canonical_devices_and_cpu_round_trip(cpu_default):
     assert backend.canonical_device(None) == "cpu"
     assert backend.canonical_device("CPU") == "cpu"
     assert backend.canonical_device("cuda") == "cuda:0"
@@ -98,7 +99,7 @@ def test_manual_seed_reproducible_randn_rand_dropout():
     assert r.min() >= 0 and r.max() < 1
 
 
-def test_rng_state_round_trip():
+def test_rng_state_round_trip(cpu_default):
     tl.manual_seed(5)
     state = backend.rng_state("cpu")
     a = Tensor.randn(4).numpy()
@@ -190,7 +191,7 @@ def _make_fake_cupy():
 
 
 @pytest.fixture(params=["fake", pytest.param("real", marks=pytest.mark.cuda)])
-def gpu(request, monkeypatch):
+def gpu(request, monkeypatch, cpu_default):
     if request.param == "fake":
         fake = _make_fake_cupy()
         orig = backend.device_of

@@ -108,7 +108,7 @@ def fake_cuda(shape):
 
 
 @pytest.mark.parametrize("case", ["add", "radd", "mul", "matmul", "cat", "where", "conv"])
-def test_device_mix_names_both_devices(case):
+def test_device_mix_names_both_devices(case, cpu_default):
     a, b = ones(2, 2, rg=True), fake_cuda((2, 2))
     fn = {"add": lambda: a + b, "radd": lambda: b + a, "mul": lambda: a * b, "matmul": lambda: a @ b,
           "cat": lambda: Tensor.cat([a, b]), "where": lambda: Tensor.where(np.ones((2, 2), bool), a, b),

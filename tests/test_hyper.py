@@ -242,7 +242,7 @@ def test_element_first_order_sgd_is_elementwise_rule():
             eta = eta + 1e-5 * g * g_prev
         wr, g_prev = wr - eta * g, g
     np.testing.assert_allclose(w.numpy(), wr, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(h.lr[0], eta, rtol=1e-12)
+    np.testing.assert_allclose(tl.backend.to_host(h.lr[0]), eta, rtol=1e-12)
 
 
 # ---- LOSSGRAD -----------------------------------------------------------------------------------------------

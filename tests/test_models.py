@@ -96,11 +96,11 @@ def _hvp_vs_fd(model, loss_fn, seed=0):
 
     def grads_at(sign, eps=1e-5):
         for p, b, u in zip(ps, base, v):
-            p.data = b + sign * eps * u.numpy()
+            p.data = Tensor(b + sign * eps * u.numpy(), device=p.device).data
         return [g.numpy() for g in tl.grad(loss_fn(), ps)]
     gp, gm = grads_at(1), grads_at(-1)
     for p, b in zip(ps, base):
-        p.data = b
+        p.data = Tensor(b, device=p.device).data
     fd = np.concatenate([((a - b) / 2e-5).ravel() for a, b in zip(gp, gm)])
     an = np.concatenate([h.numpy().ravel() for h in hv])
     np.testing.assert_allclose(an, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())

@@ -31,11 +31,11 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(t, a=0.0, b=1.0):
-    return _fill(t, rng(t.device).uniform(a, b, t.shape))
+    return _fill(t, a + (b - a) * rng(t.device).random(t.shape))  # CuPy's Generator has random(), not uniform()
 
 
 def normal_(t, mean=0.0, std=1.0):
-    return _fill(t, rng(t.device).normal(mean, std, t.shape))
+    return _fill(t, mean + std * rng(t.device).standard_normal(t.shape))  # nor normal()
 
 
 def constant_(t, val):
