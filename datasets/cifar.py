@@ -1,4 +1,5 @@
-"""CIFAR-10 and CIFAR-100 from the canonical python-pickle tarballs, read with a restricted unpickler."""
+"""CIFAR-10 and CIFAR-100 (Krizhevsky 2009, "Learning multiple layers of features from tiny images", technical
+report, University of Toronto) from the canonical python-pickle tarballs, read with a restricted unpickler."""
 import builtins
 import codecs
 import pickle

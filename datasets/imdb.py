@@ -1,4 +1,5 @@
-"""IMDb movie reviews (Maas et al. 2011) as padded word-id sequences for binary sentiment classification."""
+"""IMDb movie reviews (Maas et al. 2011, "Learning word vectors for sentiment analysis", ACL 2011) as padded word-id
+sequences for binary sentiment classification."""
 import os
 import re
 import tempfile

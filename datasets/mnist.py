@@ -1,4 +1,8 @@
-"""MNIST and Fashion-MNIST: gzip-compressed IDX files under root/mnist and root/fashion-mnist."""
+"""MNIST and Fashion-MNIST: gzip-compressed IDX files under root/mnist and root/fashion-mnist.
+
+MNIST: LeCun, Cortes & Burges (1998), "The MNIST database of handwritten digits". Fashion-MNIST: Xiao, Rasul &
+Vollgraf (2017), "Fashion-MNIST: a novel image dataset for benchmarking machine learning algorithms",
+arXiv:1708.07747."""
 import gzip
 
 import numpy as np

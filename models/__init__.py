@@ -1,4 +1,5 @@
-"""The seeds' models: MLP, LeNet5, LOSSGRAD's CIFAR ConvNet, CIFAR ResNets, LSTMClassifier, Autoencoder."""
+"""The source papers' models (docs/sources.md): MLP, LeNet5, LOSSGRAD's CIFAR ConvNet, CIFAR ResNets,
+LSTMClassifier, Autoencoder."""
 from .autoencoder import Autoencoder
 from .lenet import LeNet5
 from .lossgrad_cnn import LossgradCNN

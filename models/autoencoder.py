@@ -2,8 +2,9 @@ from tinygrad_lr import nn
 
 
 class Autoencoder(nn.Sequential):
-    """LOSSGRAD's Fashion-MNIST autoencoder (seed 002, Table 7): 784-200-100-50-100-200-784, ReLU between layers,
-    sigmoid output (pixels in [0, 1]); trained with the mean squared error."""
+    """LOSSGRAD's Fashion-MNIST autoencoder (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in
+    gradient descent", arXiv:1902.07656, Table 7): 784-200-100-50-100-200-784, ReLU between layers, sigmoid output
+    (pixels in [0, 1]); trained with the mean squared error."""
 
     def __init__(self, sizes=(784, 200, 100, 50, 100, 200, 784)):
         layers = [nn.Flatten()]

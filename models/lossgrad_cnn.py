@@ -2,12 +2,14 @@ from tinygrad_lr import nn
 
 
 class LossgradCNN(nn.Sequential):
-    """LOSSGRAD's CIFAR-10 ConvNet (seed 002, Table 7), for 3x32x32 inputs:
+    """LOSSGRAD's CIFAR-10 ConvNet (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in gradient
+    descent", arXiv:1902.07656, Table 7), for 3x32x32 inputs:
     conv 30@5x5 (28x28x30) -> max-pool 2 (14x14x30) -> ReLU -> conv 40@5x5 (10x10x40) -> max-pool 2 (5x5x40) -> ReLU
     -> conv 50@3x3 (3x3x50) -> ReLU -> Linear 250 -> ReLU -> Linear 100 -> ReLU -> Linear 10.
-    The table's text is garbled in the seed; this reading gives exactly the output sizes it lists. The paper
-    initialises weights from a normal distribution and biases to a constant, but the seed lost both values, so
-    the layers keep torch's default initialisation (re-initialise with model.apply(...) and nn.init if needed)."""
+    The table is garbled in the text of the paper we worked from (docs/sources.md); this reading gives exactly the
+    output sizes it lists. The paper initialises weights from a normal distribution and biases to a constant, but
+    that text lost both values, so the layers keep torch's default initialisation (re-initialise with
+    model.apply(...) and nn.init if needed)."""
 
     def __init__(self, num_classes=10):
         super().__init__(

@@ -7,11 +7,12 @@ from tinygrad_lr.backend import to_host
 class LSTMClassifier(nn.Module):
     """(Embedding) + (bi)LSTM + Linear on the last hidden state(s).
 
-    LOSSGRAD's IMDb model (seed 002, appendix) is LSTMClassifier(vocab_size, embed_dim=100, hidden_size=256,
-    bidirectional=True, num_classes=1): a 100-d (GloVe in the paper) embedding, one bidirectional layer of 256 per
-    direction, a linear layer to one logit. Token batches are padded with padding_idx; each sequence's length is
-    taken as the position after its last non-padding token, and the LSTM stops there (as torch's packed sequences
-    do), so trailing padding changes nothing. Pass `lengths` to override.
+    LOSSGRAD's IMDb model (Wójcik, Maziarka & Tabor 2019, arXiv:1902.07656, appendix A) is
+    LSTMClassifier(vocab_size, embed_dim=100, hidden_size=256, bidirectional=True, num_classes=1): a 100-d (GloVe
+    in the paper) embedding, one bidirectional layer of 256 per direction, a linear layer to one logit. Token
+    batches are padded with padding_idx; each sequence's length is taken as the position after its last
+    non-padding token, and the LSTM stops there (as torch's packed sequences do), so trailing padding changes
+    nothing. Pass `lengths` to override.
 
     With vocab_size=None it reads float features directly: MNIST row by row is input (N, 28, 28) (or (N, 1, 28, 28))
     = 28 steps of 28 features (input_size=28)."""

@@ -1,5 +1,6 @@
-"""CIFAR ResNets (He et al. 2016): ResNet-18 (the ImageNet layout, 64-128-256-512, with a 3x3 stem and no max-pool
-for 32x32 inputs) and the paper's CIFAR ResNet-20/56 (3 stages of 16/32/64 channels, n = 3/9 BasicBlocks each).
+"""CIFAR ResNets (He, Zhang, Ren & Sun 2016, "Deep residual learning for image recognition", arXiv:1512.03385):
+ResNet-18 (the ImageNet layout, 64-128-256-512, with a 3x3 stem and no max-pool for 32x32 inputs) and the paper's
+CIFAR ResNet-20/56 (3 stages of 16/32/64 channels, n = 3/9 BasicBlocks each).
 
 Shortcuts that change shape: option "A" (parameter-free: subsample by the stride, zero-pad the new channels) is
 what the paper uses for its CIFAR nets, so resnet20/56 use it (0.27M / 0.85M parameters, as the paper's table);

@@ -6,6 +6,8 @@ import pytest
 
 import tinygrad_lr as tl
 
+import helpers
+
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
@@ -17,6 +19,7 @@ def rng():
 @pytest.fixture(autouse=True)
 def _seed():
     tl.manual_seed(0)
+    helpers.reset_rng()  # the op tests' generator (tests/helpers.py), rewound for every test
     yield
 
 

@@ -1,5 +1,6 @@
-"""Truth tests for the learning-rate methods (float64): the seeds' own numbers, published rules written out in
-NumPy, and the tangent recursion against reverse mode through the unrolled run and finite differences."""
+"""Truth tests for the learning-rate methods (float64): the source documents' own numbers (docs/sources.md),
+published rules written out in NumPy, and the tangent recursion against reverse mode through the unrolled run and
+finite differences."""
 import numpy as np
 import pytest
 
@@ -7,10 +8,12 @@ import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, hyper, optim
 
-# ---- seed 001: E(w) = 3 w1² + 10 w2², w0 = (-15, 20) ----------------------------------------------------------
+# ---- the worked example of "Introduction to neural network optimizers [part 2] - adaptive learning rates" -------
+# E(w) = 3 w1² + 10 w2², w0 = (-15, 20); the expected w(1), w(2) are the article's, rounded to 2 decimals
+# (docs/sources.md, "Numerical example")
 
 
-def _seed001(opt_fn, steps=2):
+def _worked_example(opt_fn, steps=2):
     w = Tensor(np.array([-15.0, 20.0]), requires_grad=True)
     opt = opt_fn([w])
     out = []
@@ -22,15 +25,15 @@ def _seed001(opt_fn, steps=2):
     return out
 
 
-def test_seed001_gradient_descent():
-    w1, w2 = _seed001(lambda p: optim.SGD(p, lr=0.001))
+def test_worked_example_gradient_descent():
+    w1, w2 = _worked_example(lambda p: optim.SGD(p, lr=0.001))
     np.testing.assert_allclose(w1, [-14.91, 19.6], atol=5e-3)
     np.testing.assert_allclose(w2, [-14.82, 19.21], atol=5e-3)
 
 
-def test_seed001_rmsprop_scheme():
+def test_worked_example_rmsprop_scheme():
     # s = βs + (1-β)g², w -= η g/√(s+ε): torch's RMSprop puts ε outside the root, invisible at ε = 1e-8
-    w1, w2 = _seed001(lambda p: optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-8))
+    w1, w2 = _worked_example(lambda p: optim.RMSprop(p, lr=0.05, alpha=0.9, eps=1e-8))
     np.testing.assert_allclose(w1, [-14.84, 19.84], atol=5e-3)
     np.testing.assert_allclose(w2, [-14.73, 19.73], atol=5e-3)
 
@@ -70,7 +73,7 @@ def test_first_order_adam_is_adam_hd():
     for t in range(50):
         idx = batches[t]
         h.step(lambda: 0.5 * ((Tensor(A[idx]) @ w - Tensor(b[idx])) ** 2).sum())
-    # Baydin et al. (2018), Algorithm Adam-HD
+    # Baydin et al. (2018), "Online learning rate adaptation with hypergradient descent", arXiv:1703.04782: Adam-HD
     th, m, v, alpha, u_prev = np.zeros(5), np.zeros(5), np.zeros(5), 0.05, np.zeros(5)
     b1, b2, eps = 0.9, 0.99, 1e-8
     for t in range(1, 51):
@@ -90,12 +93,13 @@ def _beale_grad(x, y):
             2 * a * x + 2 * b_ * 2 * x * y + 2 * c * 3 * x * y ** 2)
 
 
-def test_fischer_plus_gd_on_beale_matches_seed_pseudocode():
+def test_fischer_plus_gd_on_beale_matches_fischer_pseudocode():
     x, y = Tensor(-2.0, dtype=np.float64, requires_grad=True), Tensor(-1.0, dtype=np.float64, requires_grad=True)
     h = hyper.FischerPlus(optim.SGD([x, y], lr=0.01), alpha=1e-4)
     for _ in range(200):
         h.step(lambda: (1.5 - x + x * y) ** 2 + (2.25 - x + x * y ** 2) ** 2 + (2.625 - x + x * y ** 3) ** 2)
-    # seed 000's GD+ pseudocode, in NumPy, with analytic derivatives
+    # GD+ as Fischer (2020) writes it ("Implementation" section, gradient_descent()), in NumPy, with analytic
+    # derivatives; η = 0.01, α = 1e-4: the GD+ column of his hyper-parameter table; start (-2, -1): docs/sources.md
     xr, yr, eta_x, eta_y, dx_old, dy_old = -2.0, -1.0, 0.01, 0.01, 0.0, 0.0
     for _ in range(200):
         dx, dy = _beale_grad(xr, yr)

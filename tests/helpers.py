@@ -1,0 +1,47 @@
+"""Shared by the op and functional tests (test_ops_*.py, test_functional.py, test_dtypes.py): float64 leaves drawn
+from one rewound generator, and the first- plus second-order derivative check.
+
+Imported as `from helpers import ...`: tests/ has no __init__.py, so pytest's default import mode puts tests/ on
+sys.path (as it does for `from conftest import ...`)."""
+import math
+
+import numpy as np
+
+from tinygrad_lr import Tensor
+from tinygrad_lr.gradcheck import gradcheck, gradgradcheck
+
+SEED = 1234
+R = np.random.default_rng(SEED)
+
+
+def reset_rng():
+    """Rewind R to SEED in place (so `from helpers import R` stays valid). conftest.py does this before every
+    test: each test draws the same numbers whether it runs alone or with the others."""
+    R.bit_generator.state = np.random.default_rng(SEED).bit_generator.state
+
+
+def t(*shape, lo=None, hi=None, away=None, seed=None):
+    """A float64 leaf. lo/hi: uniform range; away: |x| >= away (keeps kinks of relu/abs out of the FD stencil)."""
+    r = R if seed is None else np.random.default_rng(seed)
+    if lo is not None:
+        a = r.uniform(lo, hi, shape)
+    elif away is not None:
+        a = r.choice([-1.0, 1.0], shape) * r.uniform(away, 1.5, shape)
+    else:
+        a = r.standard_normal(shape)
+    return Tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+
+
+def distinct(*shape, seed=0):
+    """Values that are pairwise at least 0.05 apart (no ties for max/min/maximum)."""
+    r = np.random.default_rng(seed)
+    n = math.prod(shape)
+    a = (r.permutation(n) * 0.1 - n * 0.05 + r.uniform(0, 0.05, n)).reshape(shape)
+    return Tensor(a.astype(np.float64), requires_grad=True)
+
+
+def check(fn, *inputs, atol=1e-5, rtol=1e-3, second=True):
+    """gradcheck, then (unless second=False) gradgradcheck: full Jacobians against central differences."""
+    assert gradcheck(fn, list(inputs), atol=atol, rtol=rtol)
+    if second:
+        assert gradgradcheck(fn, list(inputs), atol=atol, rtol=rtol)

@@ -1,0 +1,183 @@
+"""Elementwise ops (tinygrad_lr/ops/elementwise.py): binary and unary ops, Python scalars on either side,
+broadcasting (with hypothesis), where; first-order gradcheck and second-order gradgradcheck in float64."""
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+from hypothesis.extra.numpy import mutually_broadcastable_shapes
+
+import tinygrad_lr as tl
+from tinygrad_lr import Tensor
+from tinygrad_lr.gradcheck import gradcheck, gradgradcheck
+
+from helpers import check, distinct, t
+
+
+BINARY = {
+    "add": (lambda a, b: a + b, {}),
+    "sub": (lambda a, b: a - b, {}),
+    "mul": (lambda a, b: a * b, {}),
+    "div": (lambda a, b: a / b, {"b": dict(away=0.5)}),
+    "pow_tt": (lambda a, b: a ** b, {"a": dict(lo=0.5, hi=2.0)}),
+    "maximum": (lambda a, b: a.maximum(b), None),
+    "minimum": (lambda a, b: a.minimum(b), None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+@pytest.mark.parametrize("shapes", [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 3)), ((), (2, 2))])
+def test_binary_grad_gradgrad(name, shapes):
+    fn, kw = BINARY[name]
+    if kw is None:  # maximum/minimum: no ties between the broadcast operands
+        d = distinct(math.prod(shapes[0]) + math.prod(shapes[1]), seed=7).data
+        a = Tensor(d[:math.prod(shapes[0])].reshape(shapes[0]), requires_grad=True)
+        b = Tensor(d[math.prod(shapes[0]):].reshape(shapes[1]), requires_grad=True)
+    else:
+        a, b = t(*shapes[0], **kw.get("a", {})), t(*shapes[1], **kw.get("b", {}))
+    check(fn, a, b)
+
+
+UNARY = {
+    "neg": (lambda x: -x, {}),
+    "exp": (lambda x: x.exp(), {}),
+    "log": (lambda x: x.log(), dict(lo=0.3, hi=2.0)),
+    "sqrt": (lambda x: x.sqrt(), dict(lo=0.3, hi=2.0)),
+    "abs": (lambda x: x.abs(), dict(away=0.1)),
+    "abs_builtin": (lambda x: abs(x), dict(away=0.1)),
+    "tanh": (lambda x: x.tanh(), {}),
+    "sigmoid": (lambda x: x.sigmoid(), {}),
+    "relu": (lambda x: x.relu(), dict(away=0.1)),
+    "clip": (lambda x: x.clip(-0.5, 0.7), dict(away=0.1)),
+    "clip_min": (lambda x: x.clip(min=0.3), dict(lo=-1.0, hi=0.2)),
+    "clip_max": (lambda x: x.clip(max=0.3), dict(lo=0.4, hi=1.0)),
+    "clamp": (lambda x: x.clamp(-0.5, 0.7), dict(away=0.1)),
+    "maximum_scalar": (lambda x: x.maximum(0.05), dict(away=0.1)),
+    "minimum_scalar": (lambda x: x.minimum(0.05), dict(away=0.1)),
+    "square": (lambda x: x.square(), {}),
+    "pow_2": (lambda x: x ** 2, {}),
+    "pow_3": (lambda x: x ** 3, {}),
+    "pow_half": (lambda x: x ** 0.5, dict(lo=0.3, hi=2.0)),
+    "pow_neg": (lambda x: x ** -1.5, dict(lo=0.5, hi=2.0)),
+    "rpow": (lambda x: 2.0 ** x, {}),
+    "rpow_int": (lambda x: 3 ** x, {}),
+    "radd": (lambda x: 2 + x, {}),
+    "rsub": (lambda x: 2 - x, {}),
+    "rmul": (lambda x: 2 * x, {}),
+    "rdiv": (lambda x: 2 / x, dict(away=0.5)),
+    "add_s": (lambda x: x + 2, {}),
+    "sub_s": (lambda x: x - 2.5, {}),
+    "mul_s": (lambda x: x * -3, {}),
+    "div_s": (lambda x: x / 4.0, {}),
+    "np_scalar_left": (lambda x: np.float64(2.0) - x, {}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(UNARY))
+def test_unary_grad_gradgrad(name):
+    fn, kw = UNARY[name]
+    check(fn, t(2, 3, **kw))
+
+
+def test_clip_without_tie_gradient_mask():
+    x = Tensor(np.array([-2.0, -0.5, 0.0, 0.5, 2.0]), requires_grad=True)
+    x.clip(-1.0, 1.0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 1, 1, 0])
+
+
+@pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_python_scalar_either_side(op, side):
+    xv = np.array([0.5, 1.25, 2.0])
+    s = 1.5
+    x = Tensor(xv, requires_grad=True)
+    ref = {"+": lambda a, b: a + b, "-": lambda a, b: a - b, "*": lambda a, b: a * b, "/": lambda a, b: a / b,
+           "**": lambda a, b: a ** b}[op]
+    y = ref(s, x) if side == "left" else ref(x, s)
+    want = ref(s, xv) if side == "left" else ref(xv, s)
+    assert isinstance(y, Tensor) and y.dtype == np.float64
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-12)
+    y.sum().backward()
+    h = 1e-6
+    fd = ((ref(s, xv + h) - ref(s, xv - h)) if side == "left" else (ref(xv + h, s) - ref(xv - h, s))) / (2 * h)
+    np.testing.assert_allclose(x.grad.numpy(), fd, rtol=1e-6)
+    check(lambda x: ref(s, x) if side == "left" else ref(x, s), Tensor(xv, requires_grad=True))
+
+
+def test_pow_zero_exponent_gradient_is_zero_everywhere():
+    x = Tensor(np.array([0.0, 2.0, -1.0]), requires_grad=True)
+    g, = tl.grad((x ** 0).sum(), x)
+    np.testing.assert_array_equal(g.numpy(), [0.0, 0.0, 0.0])
+    # third derivative of x**2 is 0, also at x = 0
+    g1, = tl.grad((x ** 2).sum(), x, create_graph=True)
+    g2, = tl.grad(g1.sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g2.numpy(), [2.0, 2.0, 2.0])
+    g3, = tl.grad(g2.sum(), x, allow_unused=True)
+    assert g3 is None or np.array_equal(g3.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_relu_of_infinities():
+    x = Tensor(np.array([-np.inf, -1.0, 0.0, 2.0, np.inf]), requires_grad=True)
+    y = x.relu()
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 0.0, 2.0, np.inf])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, 1, 1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=3),
+       op=st.sampled_from(["add", "sub", "mul", "div", "pow_tt"]), seed=st.integers(0, 2 ** 16))
+def test_broadcasting_first_order_hypothesis(shapes, op, seed):
+    fn, kw = BINARY[op]
+    (sa, sb), res = shapes.input_shapes, shapes.result_shape
+    a, b = t(*sa, seed=seed, **kw.get("a", {})), t(*sb, seed=seed + 1, **kw.get("b", {}))
+    out = fn(a, b)
+    assert out.shape == res
+    np.testing.assert_allclose(out.numpy(), fn(a.numpy(), b.numpy()), rtol=1e-12)
+    assert gradcheck(fn, [a, b])
+
+
+@settings(max_examples=20, deadline=None)
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=3, max_side=2),
+       op=st.sampled_from(["add", "sub", "mul", "div", "pow_tt"]), seed=st.integers(0, 2 ** 16))
+def test_broadcasting_second_order_hypothesis(shapes, op, seed):
+    fn, kw = BINARY[op]
+    sa, sb = shapes.input_shapes
+    a, b = t(*sa, seed=seed, **kw.get("a", {})), t(*sb, seed=seed + 1, **kw.get("b", {}))
+    assert gradgradcheck(fn, [a, b])
+
+
+def test_broadcast_gradient_sums_over_broadcast_dims():
+    a = Tensor(np.ones((2, 1, 3)), requires_grad=True)
+    b = Tensor(np.arange(4.0).reshape(4, 1), requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.shape == (2, 1, 3) and b.grad.shape == (4, 1)
+    np.testing.assert_allclose(a.grad.numpy(), np.full((2, 1, 3), 6.0))
+    np.testing.assert_allclose(b.grad.numpy(), np.full((4, 1), 6.0))
+
+
+@pytest.mark.parametrize("case", ["same", "broadcast", "scalar_y", "scalar_x", "cond_tensor"])
+def test_where_grad_gradgrad(case):
+    cond = np.array([[True, False, True], [False, False, True]])
+    if case == "same":
+        fn, args = (lambda x, y: Tensor.where(cond, x * y, y.exp())), (t(2, 3), t(2, 3))
+    elif case == "broadcast":
+        fn, args = (lambda x, y: Tensor.where(cond, x, y * y)), (t(3), t(2, 1))
+    elif case == "scalar_y":
+        fn, args = (lambda x: Tensor.where(cond, x * x, 0.5)), (t(2, 3),)
+    elif case == "scalar_x":
+        fn, args = (lambda y: Tensor.where(cond, -1.0, y.tanh())), (t(1, 3),)
+    else:
+        fn, args = (lambda x, y: Tensor.where(Tensor(cond), x, y)), (t(2, 3), t(2, 3))
+    check(fn, *args)
+
+
+def test_where_values_and_gradient_routing():
+    cond = np.array([True, False, True])
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y = Tensor(np.array([10.0, 20.0, 30.0]), requires_grad=True)
+    z = Tensor.where(cond, x, y)
+    np.testing.assert_array_equal(z.numpy(), [1, 20, 3])
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 1])
+    np.testing.assert_array_equal(y.grad.numpy(), [0, 1, 0])

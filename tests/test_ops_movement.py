@@ -1,0 +1,137 @@
+"""Movement ops (tinygrad_lr/ops/movement.py): reshape, permute, expand, pad, every getitem form (basic,
+advanced, boolean), cat and stack; values against NumPy, gradcheck and gradgradcheck in float64."""
+import numpy as np
+import pytest
+
+import tinygrad_lr as tl
+from tinygrad_lr import Tensor
+
+from helpers import check, t
+
+
+MOVEMENT = {
+    "reshape": lambda x: x.reshape(3, 4),
+    "reshape_neg1": lambda x: x.reshape(-1, 2),
+    "reshape_tuple": lambda x: x.reshape((4, 3)),
+    "view": lambda x: x.view(12),
+    "transpose": lambda x: x.transpose(0, 2),
+    "transpose_default": lambda x: x.transpose(),
+    "permute": lambda x: x.permute(2, 0, 1),
+    "permute_neg": lambda x: x.permute(-1, -3, -2),
+    "T": lambda x: x.T,
+    "mT": lambda x: x.mT,
+    "flatten": lambda x: x.flatten(),
+    "flatten_1": lambda x: x.flatten(1),
+    "flatten_0_1": lambda x: x.flatten(0, 1),
+    "unsqueeze": lambda x: x.unsqueeze(1),
+    "unsqueeze_neg": lambda x: x.unsqueeze(-1),
+    "squeeze": lambda x: x.unsqueeze(0).unsqueeze(2).squeeze(),
+    "squeeze_dim": lambda x: x.unsqueeze(1).squeeze(1),
+    "expand": lambda x: x[:, :1, :].expand(2, 4, 3),
+    "expand_neg1": lambda x: x.unsqueeze(0).expand(3, -1, -1, -1),
+    "pad_torch_1": lambda x: x.pad((1, 2)),
+    "pad_torch_2": lambda x: x.pad((1, 0, 2, 1)),
+    "pad_numpy": lambda x: x.pad(((0, 0), (1, 2), (2, 0))),
+    "pad_value": lambda x: x.pad((1, 1), value=-3.0),
+    "getitem_int": lambda x: x[1],
+    "getitem_neg_int": lambda x: x[-1, 2],
+    "getitem_slice": lambda x: x[:, 1:3],
+    "getitem_step": lambda x: x[:, ::2, ::-1],
+    "getitem_none": lambda x: x[None, :, None],
+    "getitem_ellipsis": lambda x: x[..., 1],
+    "getitem_ellipsis_none": lambda x: x[0, ..., None],
+    "getitem_int_array_repeat": lambda x: x[np.array([1, 0, 1, 1])],
+    "getitem_list_repeat": lambda x: x[[0, 0, 1]],
+    "getitem_2d_index": lambda x: x[:, np.array([[0, 3], [3, 3]])],
+    "getitem_mixed_adv": lambda x: x[np.array([0, 1, 1]), :, np.array([1, 1, 0])],
+    "getitem_adv_none": lambda x: x[None, ..., np.array([1, 1])],
+    "getitem_tensor_index": lambda x: x[Tensor(np.array([1, 1, 0]))],
+    "getitem_bool_mask": lambda x: x[np.arange(24).reshape(2, 4, 3) % 3 == 1],
+    "getitem_bool_mask_tensor": lambda x: x[Tensor(np.array([True, False, True, True]))[None].expand(2, 4)],
+    "getitem_bool_row_mask": lambda x: x[:, [True, False, True, True]],
+}
+
+
+@pytest.mark.parametrize("name", sorted(MOVEMENT))
+def test_movement_grad_gradgrad(name):
+    x = t(2, 4, 3) if not name.startswith(("reshape", "view")) else t(2, 2, 3)
+    fn = MOVEMENT[name]
+    # values against NumPy doing the same thing to the raw array
+    npx = x.numpy()
+    if name.startswith("getitem") and "tensor" not in name:
+        want = fn(npx)
+        np.testing.assert_array_equal(fn(x).numpy(), want)
+    check(fn, x)
+
+
+def test_movement_values_against_numpy():
+    a = np.arange(24.0).reshape(2, 4, 3)
+    x = Tensor(a)
+    np.testing.assert_array_equal(x.permute(2, 0, 1).numpy(), a.transpose(2, 0, 1))
+    np.testing.assert_array_equal(x.T.numpy(), a.T)
+    np.testing.assert_array_equal(x.transpose(0, 1).numpy(), a.swapaxes(0, 1))
+    np.testing.assert_array_equal(x.flatten(1).numpy(), a.reshape(2, 12))
+    np.testing.assert_array_equal(x.pad((1, 2)).numpy(), np.pad(a, ((0, 0), (0, 0), (1, 2))))
+    np.testing.assert_array_equal(x.pad((1, 0, 2, 1), value=5.0).numpy(),
+                                  np.pad(a, ((0, 0), (2, 1), (1, 0)), constant_values=5.0))
+    np.testing.assert_array_equal(x.pad(((1, 0), (0, 0), (0, 2))).numpy(), np.pad(a, ((1, 0), (0, 0), (0, 2))))
+    np.testing.assert_array_equal(x[:, :1].expand(2, 3, 3).numpy(), np.broadcast_to(a[:, :1], (2, 3, 3)))
+    assert x.unsqueeze(0).unsqueeze(-1).shape == (1, 2, 4, 3, 1)
+    assert x.unsqueeze(0).squeeze(0).shape == (2, 4, 3) and x.squeeze(1).shape == (2, 4, 3)
+
+
+def test_getitem_repeated_indices_accumulate():
+    x = Tensor(np.arange(5.0), requires_grad=True)
+    x[[0, 0, 3, 0, 4, 4]].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3, 0, 0, 1, 2])
+    w = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    idx = np.array([[2, 2], [0, 2]])
+    u = np.arange(8.0).reshape(2, 2, 2)
+    (w[idx] * Tensor(u)).sum().backward()
+    want = np.zeros((3, 2))
+    np.add.at(want, idx, u)
+    np.testing.assert_array_equal(w.grad.numpy(), want)
+    # second order through the scatter-add: d/dw of sum((w[idx])^2) twice = 2 * counts
+    w2 = Tensor(np.arange(3.0), requires_grad=True)
+    hv, = tl.hvp((w2[[1, 1, 2]] ** 2).sum(), w2, Tensor(np.ones(3)))
+    np.testing.assert_array_equal(hv.numpy(), [0, 4, 2])
+
+
+def test_getitem_bool_mask_gradient():
+    a = np.array([[1.0, -2.0], [-3.0, 4.0]])
+    x = Tensor(a, requires_grad=True)
+    y = x[x > 0]
+    np.testing.assert_array_equal(y.numpy(), [1.0, 4.0])
+    (y * Tensor(np.array([10.0, 20.0]))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[10, 0], [0, 20]])
+
+
+CATS = {
+    "cat0": lambda a, b, c: Tensor.cat([a, b, c], dim=0),
+    "cat1": lambda a, b, c: Tensor.cat([a.reshape(2, 3), b.reshape(2, 3), c.reshape(2, 3)], dim=1),
+    "cat_neg": lambda a, b, c: Tensor.cat([a, b, c], dim=-1),
+    "stack0": lambda a, b, c: Tensor.stack([a, b, c]),
+    "stack1": lambda a, b, c: Tensor.stack([a, b, c], dim=1),
+    "stack_neg": lambda a, b, c: Tensor.stack([a, b, c], dim=-1),
+    "cat_shared": lambda a, b, c: Tensor.cat([a, a * b, c, a], dim=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CATS))
+def test_cat_stack_grad_gradgrad(name):
+    a, b, c = t(3, 2), t(3, 2), t(3, 2)
+    fn = CATS[name]
+    ref = {"cat0": lambda a, b, c: np.concatenate([a, b, c], 0),
+           "cat1": lambda a, b, c: np.concatenate([a.reshape(2, 3), b.reshape(2, 3), c.reshape(2, 3)], 1),
+           "cat_neg": lambda a, b, c: np.concatenate([a, b, c], -1),
+           "stack0": lambda a, b, c: np.stack([a, b, c]), "stack1": lambda a, b, c: np.stack([a, b, c], 1),
+           "stack_neg": lambda a, b, c: np.stack([a, b, c], -1),
+           "cat_shared": lambda a, b, c: np.concatenate([a, a * b, c, a], 0)}[name]
+    np.testing.assert_array_equal(fn(a, b, c).numpy(), ref(a.numpy(), b.numpy(), c.numpy()))
+    check(fn, a, b, c)
+
+
+def test_cat_with_constant_part():
+    a = t(2, 2)
+    k = Tensor(np.ones((1, 2)))
+    check(lambda a: Tensor.cat([k, a, k], 0) * 2.0, a)
