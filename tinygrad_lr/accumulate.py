@@ -8,13 +8,19 @@ nothing, so it may take three shortcuts, all here and all invisible to the walk:
   instead of allocating a new array (a tensor used by k ops gets one allocation instead of k - 1);
 - sparse slice gradients: d(x[index])/dx is g at `index` and zero elsewhere; `SparseGrad` keeps it unmaterialised
   and the walk adds it into the accumulator in place, so the T per-step slices of an LSTM's gate projections cost
-  T small writes instead of T full-size arrays and T full-size additions (this halved the LSTM training step);
+  T small writes instead of T full-size arrays and T full-size additions;
 - buffer ownership for .grad: a leaf's new .grad may be handed over without a copy when nothing else holds its
   memory (torch's semantics: the user may update .grad in place, so it must never alias another leaf's .grad, a
   read-only broadcast view, or the gradient passed to backward()).
+
+What they buy, measured by switching them off (FAST = False) on the row-MNIST LSTM gradient (hidden 128, 28 steps,
+batch 128, 7 interleaved rounds on a 2-core CPU): 85 ms with them, 137 ms without (1.5-1.8x).
+tests/test_accumulate.py checks that they change no value.
 """
 from .backend import scatter_add, xp
 from .tensor import Tensor
+
+FAST = True  # False: the plain rule everywhere (for tests that the shortcuts change nothing, and for measuring them)
 
 
 class GradSum:
@@ -38,8 +44,8 @@ class GradSum:
         old = self.sums.get(id(t))
         if old is None:
             self.sums[id(t)] = g
-        elif self.create_graph:
-            self.sums[id(t)] = old + g  # recorded: the sum is part of the graph being built
+        elif self.create_graph or not FAST:
+            self.sums[id(t)] = old + g  # the plain rule (recorded when create_graph: part of the graph being built)
         else:
             self.sums[id(t)] = self._add_into(old, g)
 
@@ -63,7 +69,7 @@ class GradSum:
 
     def into_leaf(self, t, g):
         if t.grad is None and not g.requires_grad:
-            g = self._owned(g)
+            g = self._owned(g) if FAST else Tensor.wrap(g.data.copy(), g.device)
         t.grad = g if t.grad is None else t.grad + g
 
     def _owned(self, g):
@@ -108,3 +114,4 @@ class SparseGrad(LazyGrad):
         arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
         self.add_to(arr)
         return Tensor.wrap(arr, self.device)
+

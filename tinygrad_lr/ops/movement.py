@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..accumulate import SparseGrad
+from .. import accumulate
 from ..autograd import Function, Linear, is_grad_enabled
 from ..backend import device_of, scatter_add, xp
 from ..tensor import Tensor, _shape
@@ -67,8 +67,8 @@ class Getitem(Linear):
         return a[index]
 
     def backward(self, g, out, needs):
-        if not is_grad_enabled():  # a plain backward: let the walk add g in place (accumulate.SparseGrad)
-            return SparseGrad(g, self.index, self.in_shape, _is_advanced(self.index))
+        if accumulate.FAST and not is_grad_enabled():  # a plain backward: the walk adds g in place (SparseGrad)
+            return accumulate.SparseGrad(g, self.index, self.in_shape, _is_advanced(self.index))
         return IndexAdd.apply(g, index=self.index, shape=self.in_shape)
 
 
