@@ -279,3 +279,48 @@ def test_embedding_padding_idx_gets_no_gradient():
     # the padding row's output still depends on w, but by definition (as torch) it passes no gradient
     idx2 = np.array([0, 3, 3, 1])
     check(lambda w: F.embedding(idx2, w, padding_idx=2) ** 2, w)
+
+
+# ---- fused ops (ops/nn.py): one op each, with analytic backwards that differentiate again ------------------------
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 2, 2), (3, 2, 5)])
+def test_batch_norm_training_grad_gradgrad(shape):
+    rng = np.random.default_rng(3)
+    x = Tensor(rng.standard_normal(shape) * 2 + 1, requires_grad=True)
+    w = Tensor(rng.standard_normal(shape[1]), requires_grad=True)
+    b = Tensor(rng.standard_normal(shape[1]), requires_grad=True)
+    fn = lambda x, w, b: F.batch_norm(x, None, None, w, b, training=True) ** 2  # noqa: E731 (non-linear after BN)
+    axes = (0,) + tuple(range(2, len(shape)))
+    a = x.numpy()
+    ref = (a - a.mean(axes, keepdims=True)) / np.sqrt(a.var(axes, keepdims=True) + 1e-5)
+    cs = (1, -1) + (1,) * (len(shape) - 2)
+    np.testing.assert_allclose(F.batch_norm(x, None, None, w, b, True).numpy(),
+                               ref * w.numpy().reshape(cs) + b.numpy().reshape(cs), rtol=1e-10, atol=1e-12)
+    check(fn, x, w, b)
+
+
+def test_batch_norm_plain_and_recorded_backward_agree():
+    """The plain backward reuses the forward's x̂ and 1/σ; the recorded one recomputes them from x: same values."""
+    rng = np.random.default_rng(4)
+    x = Tensor(rng.standard_normal((6, 3, 2, 2)), requires_grad=True)
+    w, b = Tensor(rng.standard_normal(3), requires_grad=True), Tensor(rng.standard_normal(3), requires_grad=True)
+    g = Tensor(rng.standard_normal((6, 3, 2, 2)))
+    plain = tl.grad(F.batch_norm(x, None, None, w, b, True), [x, w, b], g)
+    rec = tl.grad(F.batch_norm(x, None, None, w, b, True), [x, w, b], g, create_graph=True)
+    for p, r in zip(plain, rec):
+        np.testing.assert_allclose(p.numpy(), r.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_batch_norm_running_statistics_and_eval():
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((8, 2, 3)) * 3 + 2
+    rm, rv = Tensor(np.zeros(2)), Tensor(np.ones(2))
+    F.batch_norm(Tensor(a), rm, rv, training=True, momentum=0.25)
+    np.testing.assert_allclose(rm.numpy(), 0.25 * a.mean((0, 2)), rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), 0.75 + 0.25 * a.var((0, 2), ddof=1), rtol=1e-12)
+    x = Tensor(a, requires_grad=True)
+    w, b = Tensor(np.array([2.0, -1.0]), requires_grad=True), Tensor(np.array([0.5, 0.0]), requires_grad=True)
+    out = F.batch_norm(x, rm, rv, w, b, training=False)
+    want = (a - rm.numpy()[None, :, None]) / np.sqrt(rv.numpy()[None, :, None] + 1e-5) * np.array([2.0, -1.0])[
+        None, :, None] + np.array([0.5, 0.0])[None, :, None]
+    np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
+    check(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False) ** 2, x, w, b)

@@ -5,6 +5,7 @@ import numbers
 
 from . import backend
 from .ops.conv import Fold, Unfold, out_size
+from .ops.nn import BatchNorm, LogSoftmax
 from .ops.reduce import Max
 from .tensor import Tensor, _dims
 
@@ -50,8 +51,41 @@ def softmax(x, dim=-1):
 
 
 def log_softmax(x, dim=-1):
-    s = x - _shift(x, dim)  # (x - max) - log Σ exp(x - max): no large max added back and subtracted again, which
-    return s - s.exp().sum(dim, keepdim=True).log()  # would cost float32 all its digits at |x| ~ 1e4
+    """x - logsumexp(x) as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max is added
+    back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
+    return LogSoftmax.apply(x, dim=_dims(dim, x.ndim)[0])
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    """Batch normalisation over every dim but dim 1, as torch.nn.functional.batch_norm. training=True normalises
+    with the batch's mean and biased variance (one op, ops.nn.BatchNorm) and, when running_mean / running_var are
+    given, moves them by `momentum` (the variance with the unbiased estimate, as torch); training=False uses the
+    running statistics."""
+    C = input.shape[1]
+    shape = (1, C) + (1,) * (input.ndim - 2)
+    w = weight if weight is not None else Tensor.ones(C, device=input.device, dtype=input.dtype)
+    b = bias if bias is not None else Tensor.zeros(C, device=input.device, dtype=input.dtype)
+    if not training:
+        scale = w * (running_var.reshape(C) + eps) ** -0.5
+        return input * scale.reshape(shape) + (b - running_mean.reshape(C) * scale).reshape(shape)
+    axes = (0,) + tuple(range(2, input.ndim))
+    out = BatchNorm.apply(input, w, b, axes=axes, eps=eps)
+    if running_mean is not None:
+        mean, var = _batch_statistics(input, out, axes)
+        n = input.data.size // C
+        running_mean.data = ((1 - momentum) * running_mean.data + momentum * mean.reshape(-1)).astype(
+            running_mean.dtype)
+        running_var.data = ((1 - momentum) * running_var.data + momentum * var.reshape(-1) * (n / max(n - 1, 1))
+                            ).astype(running_var.dtype)
+    return out
+
+
+def _batch_statistics(input, out, axes):
+    if out._ctx is not None:  # the op computed them
+        return out._ctx.statistics()
+    x = input.data  # no graph was recorded (no_grad): compute them again
+    mean = x.mean(axis=axes, keepdims=True)
+    return mean, ((x - mean) ** 2).mean(axis=axes, keepdims=True)
 
 
 def linear(x, weight, bias=None):
