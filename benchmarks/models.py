@@ -5,9 +5,8 @@ import time
 
 import numpy as np
 
-import models
 import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor, optim
+from tinygrad_lr import Tensor, models, optim
 from tinygrad_lr.ops import conv, linalg
 
 from .common import interleaved, table

@@ -1,17 +1,18 @@
-"""make demo: the main job, in a few minutes on a 2-core CPU.
+"""make demo (python -m tinygrad_lr.examples.demo): the main job, in a few minutes on a 2-core CPU.
 
-1. seed 000: the "+" methods on Beale's function (figures and table under runs/beale/);
-2. seed 001: the RMSProp-style worked example, checked against the seed's numbers;
+1. Fischer (2020): the "+" methods on Beale's function (figures and table under runs/beale/);
+2. the RMSProp-style worked example of "Introduction to neural network optimizers, part 2", checked against the
+   post's numbers;
 3. when MNIST is available ($TINYGRAD_LR_DATA, the cache, or a download), a short comparison on the MNIST MLP
    784-512-256-10: SGD at a fixed η vs First-order (Train) vs RT-HPO (validation hypergradient), each at its best
-   cell of the README's Table-1 sweep, seed 0, two epochs, printed as a table (runs/demo/).
+   cell of the README's Table-1 sweep, seed = 0, two epochs, printed as a table (runs/demo/).
 """
 import argparse
 import os
 import time
 
-from tinygrad_lr.experiments import beale, rmsprop_example
-from tinygrad_lr.experiments.common import out_dir, write_json
+from . import beale, rmsprop_example
+from .common.files import out_dir, write_json
 
 
 # each method at its best cell of the README's Table-1 sweep (η̄, β)
@@ -20,8 +21,9 @@ CELLS = [("sgd", "SGD, fixed η", 0.5, 0.0), ("firstorder", "First-order (Train)
 
 
 def mnist_comparison(out, epochs=2, train_size=None):
-    import datasets
-    from tinygrad_lr.experiments.sweep import train_run
+    from tinygrad_lr import datasets
+
+    from .sweep import train_run
     try:
         (X, y) = datasets.load_mnist(None, "train", flatten=True)
         test = datasets.load_mnist(None, "test", flatten=True)
@@ -48,9 +50,10 @@ def main(argv=None):
     ap.add_argument("--no-mnist", action="store_true", help="skip the MNIST comparison")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    print("=" * 80 + "\nseed 000: Fischer's + methods on Beale's function\n" + "=" * 80)
+    print("=" * 80 + "\nFischer (2020): the + methods on Beale's function\n" + "=" * 80)
     beale.run(args.beale_iters, os.path.join(args.out, "beale"))
-    print("\n" + "=" * 80 + "\nseed 001: the RMSProp-style worked example\n" + "=" * 80)
+    print("\n" + "=" * 80 + "\nthe RMSProp-style worked example (Introduction to neural network optimizers, part 2)\n"
+          + "=" * 80)
     rmsprop_example.run(os.path.join(args.out, "rmsprop-example"))
     print("\n" + "=" * 80 + "\nMNIST MLP 784-512-256-10: fixed η vs First-order vs RT-HPO (2 epochs, 50k samples)\n"
           + "=" * 80)

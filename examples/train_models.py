@@ -1,7 +1,8 @@
-"""Issue 4's real-data results: train the MLP, LeNet5 and the row-by-row LSTM on MNIST and the autoencoder on
+r"""The README's results on real data: train the MLP, LeNet5 and the row-by-row LSTM on MNIST and the autoencoder on
 Fashion-MNIST, on the CPU, and report test accuracy / MSE, epochs and wall time.
 
-    python -m examples.train_models [--models mlp lenet lstm autoencoder] [--data-root DIR] [--out runs/models]
+    python -m tinygrad_lr.examples.train_models [--models mlp lenet lstm autoencoder] [--data-root DIR] \
+        [--out runs/models]
 
 Writes runs/models/results.json and prints the table the README shows.
 """
@@ -30,7 +31,7 @@ CONFIGS = {
 
 
 def load(cfg, root):
-    import datasets
+    from tinygrad_lr import datasets
     loader = datasets.load_mnist if cfg["data"] == "mnist" else datasets.load_fashion_mnist
     (Xtr, ytr), (Xte, yte) = (loader(root, s, flatten=cfg.get("flat", False), normalize=cfg.get("normalize", False))
                               for s in ("train", "test"))
@@ -40,8 +41,7 @@ def load(cfg, root):
 
 
 def run(name, root=None, seed=0, epochs=None, progress=True, log=print):
-    import datasets
-    import models
+    from tinygrad_lr import datasets, models
     cfg = CONFIGS[name]
     tl.manual_seed(seed)
     Xtr, ytr, Xte, yte = load(cfg, root)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr import Tensor, grad
-from tinygrad_lr.experiments import beale
+from tinygrad_lr.examples import beale
 
 ITERS = 300  # GD+ reaches 1e-3 at iteration 291, every other method later: both branches of the count
 
@@ -110,9 +110,9 @@ def test_fixed_eta_matches_the_seed_forms_and_varying_eta_does_not():
     Adam's formula); with η changing every step (GDM+) they are different iterations."""
     n = 200
     for name in ("GD", "GD+", "GDM", "Adam", "Adam+"):
-        np.testing.assert_allclose(beale.run_one(name, n)[0], beale.seed_code(name, n), rtol=1e-9, atol=1e-10,
+        np.testing.assert_allclose(beale.run_one(name, n)[0], beale.fischer_code(name, n), rtol=1e-9, atol=1e-10,
                                    err_msg=name)
-    diff = np.abs(beale.run_one("GDM+", n)[0] - beale.seed_code("GDM+", n)).max()
+    diff = np.abs(beale.run_one("GDM+", n)[0] - beale.fischer_code("GDM+", n)).max()
     assert diff > 1e-4
 
 
@@ -131,8 +131,8 @@ def test_seed_code_nag_sign():
     whose parameter is the look-ahead point w = x - γv."""
     n = 200
     ours = beale.run_one("NAG", n)[0]
-    x = beale.seed_code("NAG", n, nag_lookahead=-1.0)
-    x_plus = beale.seed_code("NAG", n)
+    x = beale.fischer_code("NAG", n, nag_lookahead=-1.0)
+    x_plus = beale.fischer_code("NAG", n)
     v = -np.diff(x, axis=0)  # x_{t+1} = x_t - v_t
     np.testing.assert_allclose(ours[1:], x[1:] - beale.GAMMA * v, rtol=1e-9, atol=1e-10)
     assert np.abs(x_plus - x).max() > 1e-3
@@ -151,20 +151,20 @@ def _fake(ib, ip, late_b, late_p, n=1000):
 
 def test_verdict_logic():
     rows, res = _fake(400, 200, 1e-6, 1e-8)
-    assert beale._judge("ratio", (0.4, 0.6), "base", "plus", rows, res)[0] is True
-    assert beale._judge("sooner", None, "base", "plus", rows, res)[0] is True
-    assert beale._judge("closer", 10, "base", "plus", rows, res)[0] is True
-    assert beale._judge("base_closer", 10, "base", "plus", rows, res)[0] is False
+    assert beale.verdicts.judge("ratio", (0.4, 0.6), "base", "plus", rows, res)[0] is True
+    assert beale.verdicts.judge("sooner", None, "base", "plus", rows, res)[0] is True
+    assert beale.verdicts.judge("closer", 10, "base", "plus", rows, res)[0] is True
+    assert beale.verdicts.judge("base_closer", 10, "base", "plus", rows, res)[0] is False
     rows, res = _fake(400, 264, 1e-6, 2e-6)
-    assert beale._judge("ratio", (0.4, 0.6), "base", "plus", rows, res)[0] is False  # 0.66x
-    assert beale._judge("closer", 1, "base", "plus", rows, res)[0] is False
-    assert beale._judge("base_closer", 10, "base", "plus", rows, res)[0] is False  # only 2x
+    assert beale.verdicts.judge("ratio", (0.4, 0.6), "base", "plus", rows, res)[0] is False  # 0.66x
+    assert beale.verdicts.judge("closer", 1, "base", "plus", rows, res)[0] is False
+    assert beale.verdicts.judge("base_closer", 10, "base", "plus", rows, res)[0] is False  # only 2x
     rows, res = _fake(400, 500, 1e-14, 1e-15)
-    assert beale._judge("sooner", None, "base", "plus", rows, res)[0] is False
-    assert beale._judge("closer", 10, "base", "plus", rows, res)[0] is None  # float64 round-off
+    assert beale.verdicts.judge("sooner", None, "base", "plus", rows, res)[0] is False
+    assert beale.verdicts.judge("closer", 10, "base", "plus", rows, res)[0] is None  # float64 round-off
     rows, res = _fake(400, 2000, 1e-6, 1e-8)  # + never within the budget
     assert rows["plus"]["iterations_to_1e-3"] == "never"
-    assert beale._judge("sooner", None, "base", "plus", rows, res)[0] is False
+    assert beale.verdicts.judge("sooner", None, "base", "plus", rows, res)[0] is False
 
 
 def test_verdicts_in_the_metrics(experiment):
@@ -192,4 +192,4 @@ def test_divergence_is_recorded_not_hidden():
     from tinygrad_lr import optim
     traj, lrs = beale.run_one(lambda p: optim.SGD(p, lr=1.0), 50)  # far too large a step
     assert len(traj) < 51 and not np.all(np.isfinite(traj[-1]))
-    assert beale._final(traj, 50) == "diverged" and beale.iterations_to(traj) is None
+    assert beale.verdicts.final_distance(traj, 50) == "diverged" and beale.iterations_to(traj) is None

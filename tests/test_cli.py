@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tinygrad_lr.cli import main
-from tinygrad_lr.experiments import beale, rmsprop_example
+from tinygrad_lr.examples import beale, rmsprop_example
 
 from conftest import shared_data_root
 
@@ -57,10 +57,10 @@ def test_beale_no_plots(tmp_path):
 
 
 def test_examples_beale_copies_figures_for_the_docs(tmp_path):
-    from examples import beale as example
-    assert example.main(["--iters", "10", "--jobs", "1", "--out", str(tmp_path / "run"),
+    from tinygrad_lr.examples.beale.__main__ import main as example_main
+    assert example_main(["--iters", "10", "--jobs", "1", "--out", str(tmp_path / "run"),
                          "--docs", str(tmp_path / "docs")]) == 0
-    for f in example.FIGURES:
+    for f in beale.figures.FIGURES:
         assert (tmp_path / "docs" / f"beale_{f}.png").read_bytes() == (tmp_path / "run" / f"{f}.png").read_bytes()
 
 

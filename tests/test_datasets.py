@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import datasets
 import tinygrad_lr as tl
-from datasets import cifar, download, imdb
+from tinygrad_lr import datasets
+from tinygrad_lr.datasets import cifar, download, imdb
 
 
 def _shared_root():

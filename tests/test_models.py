@@ -5,10 +5,9 @@ import resource
 import numpy as np
 import pytest
 
-import models
 import tinygrad_lr as tl
 import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor, nn, optim
+from tinygrad_lr import Tensor, models, nn, optim
 from tinygrad_lr.train import fit
 
 
@@ -65,7 +64,7 @@ def test_resnet_state_dict_names_and_roundtrip():
 
 
 def test_option_a_shortcut_subsamples_and_zero_pads():
-    from models.resnet import PadShortcut
+    from tinygrad_lr.models.resnet import PadShortcut
     x = np.random.default_rng(0).standard_normal((2, 4, 6, 6))
     y = PadShortcut(4, 8, 2)(Tensor(x)).numpy()
     assert y.shape == (2, 8, 3, 3)
@@ -164,7 +163,7 @@ def test_memory_stays_flat_over_200_steps():
 
 
 def _fit_run(tmp_path, epochs, resume_from=None):
-    import datasets
+    from tinygrad_lr import datasets
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((96, 10)).astype(np.float32), rng.integers(0, 3, 96)
     tl.manual_seed(0)

@@ -14,7 +14,7 @@ def test_cubic_grad_and_hvp():
 
 
 def test_demo_runs(tmp_path, capsys):
-    from examples import demo
+    from tinygrad_lr.examples import demo
     demo.main(["--beale-iters", "50", "--out", str(tmp_path), "--no-mnist"])
     out = capsys.readouterr().out
     assert "GD vs GD+" in out and "| RMSProp-style | w(2)" in out

@@ -10,3 +10,6 @@ __version__ = "0.1.0"
 __all__ = ["Tensor", "grad", "hvp", "jvp", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cuda_available",
            "set_default_device", "get_default_device",
            "functional", "nn", "optim", "hyper", "backend", "float16", "float32", "float64", "int32", "int64", "bool_"]
+
+from . import _checkout  # noqa: E402
+_checkout.register()  # a source checkout's models/, datasets/, examples/ as tinygrad_lr.models etc. (see there)

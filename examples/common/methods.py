@@ -1,49 +1,9 @@
-"""Shared helpers for the experiments: output folders, JSON/CSV, MNIST with a validation split, method factory."""
-import csv
-import json
-import os
-
-import numpy as np
-
-from .. import hyper, optim
-from ..optim import lr_scheduler
+"""The learning-rate methods the train and sweep examples compare, by name: an optimizer at a fixed η, with an
+exponential decay, AdaDelta, First-order (Train / Val), RT-HPO (Val / Train) and LOSSGRAD."""
+from tinygrad_lr import hyper, optim
+from tinygrad_lr.optim import lr_scheduler
 
 METHODS = ("sgd", "expdecay", "adadelta", "firstorder", "firstorder-val", "rthpo", "rthpo-train", "lossgrad")
-
-
-def out_dir(path):
-    os.makedirs(path, exist_ok=True)
-    return path
-
-
-def write_json(path, obj):
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=1, default=_jsonable)
-
-
-def _jsonable(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(type(o).__name__)
-
-
-def write_csv(path, rows):
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    with open(path, "w", newline="") as f:
-        w = csv.DictWriter(f, keys)
-        w.writeheader()
-        w.writerows(rows)
-
-
-def mnist_split(root=None, val_size=10000, seed=0, flatten=True):
-    """MNIST as (train, val, test) arrays; the validation set is taken from the training set (seeded)."""
-    import datasets
-    X, y = datasets.load_mnist(root, "train", flatten=flatten)
-    Xte, yte = datasets.load_mnist(root, "test", flatten=flatten)
-    (Xtr, ytr), (Xva, yva) = datasets.train_val_split(X, y, val_size=val_size, seed=seed)
-    return (Xtr, ytr), (Xva, yva), (Xte, yte)
 
 
 def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="sgd", momentum=0.0,

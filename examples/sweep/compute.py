@@ -1,0 +1,93 @@
+"""The sweep's computation: train one MNIST MLP per cell of the (η̄, β) grid with the first seed, then re-run the
+best cell with the other seeds."""
+import time
+
+import numpy as np
+
+import tinygrad_lr as tl
+import tinygrad_lr.functional as F
+from tinygrad_lr.hyper.base import LRMethod
+from tinygrad_lr.train import evaluate, fit
+
+from ..common.data import mnist_split
+from ..common.methods import make_method
+from .config import NEEDS_BETA
+
+
+def _cycle(loader):
+    while True:
+        yield from loader
+
+
+def load_data(root=None, train_size=None):
+    """MNIST as (train, val, test); train_size (optional) keeps only the first samples of the training split."""
+    (Xtr, ytr), val, test = mnist_split(root)
+    return ((Xtr[:train_size], ytr[:train_size]) if train_size else (Xtr, ytr)), val, test
+
+
+def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
+              progress=False):
+    """Train one MLP; returns test accuracy/loss, the learning-rate trajectory and the wall time."""
+    from tinygrad_lr import datasets, models
+    (Xtr, ytr), (Xva, yva), (Xte, yte) = data
+    tl.manual_seed(seed)
+    model = models.MLP(list(sizes))
+    val_iter = _cycle(datasets.DataLoader(Xva, yva, batch_size=batch, shuffle=True, seed=seed + 1000))
+
+    def val_closure():
+        xb, yb = next(val_iter)
+        return F.cross_entropy(model(xb), yb)
+
+    stepper, sched = make_method(method, model.parameters(), lr, hyper_lr, val_closure, optimizer)
+    train = datasets.DataLoader(Xtr, ytr, batch_size=batch, shuffle=True, seed=seed)
+    t0 = time.perf_counter()
+    hist = fit(model, stepper, train, epochs, scheduler=sched, progress=progress)
+    seconds = time.perf_counter() - t0
+    test = evaluate(model, datasets.DataLoader(Xte, yte, batch_size=1000))
+    acc = test.get("accuracy", 0.0)
+    lrs = [h["lr"] for h in stepper.history] if isinstance(stepper, LRMethod) else [h["lr"] for h in hist]
+    return {"method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed, "epochs": epochs,
+            "test_accuracy": acc if np.isfinite(test["loss"]) else 0.0, "test_loss": test["loss"],
+            "train_loss": hist[-1]["loss"], "final_lr": lrs[-1] if lrs else lr, "lr_trace": lrs[::10],
+            "skipped": getattr(stepper, "skipped", 0), "seconds": seconds}
+
+
+def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
+         progress=True, log=print):
+    """One method's runs: every (η̄, β) cell with seeds[0] (η̄ only for AdaDelta, β only where NEEDS_BETA), then
+    the best cell with each of the other seeds."""
+    betas = hyper_lrs if method in NEEDS_BETA else [0.0]
+    etas = [None] if method == "adadelta" else lrs
+    cells = [(e, b) for e in etas for b in betas]
+    runs = []
+    bar = _progress(len(cells) + len(seeds) - 1, f"sweep {method}", progress)
+    for e, b in cells:
+        runs.append(train_run(method, e, b, seeds[0], epochs, data, sizes, batch, optimizer))
+        log(f"[{method}] lr {e} hyper_lr {b} seed {seeds[0]}: test accuracy {runs[-1]['test_accuracy']:.4f} "
+            f"({runs[-1]['seconds']:.0f} s)")
+        bar.update()
+    best = max(runs, key=lambda r: r["test_accuracy"])
+    for s in seeds[1:]:
+        runs.append(train_run(method, best["lr"], best["hyper_lr"], s, epochs, data, sizes, batch, optimizer))
+        log(f"[{method}] best cell, seed {s}: test accuracy {runs[-1]['test_accuracy']:.4f}")
+        bar.update()
+    bar.close()
+    return runs
+
+
+class _NoBar:
+    def update(self, n=1):
+        pass
+
+    def close(self):
+        pass
+
+
+def _progress(total, desc, on):
+    if not on:
+        return _NoBar()
+    try:
+        from tqdm.auto import tqdm
+        return tqdm(total=total, desc=desc, leave=False)
+    except ImportError:
+        return _NoBar()

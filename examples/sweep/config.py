@@ -1,0 +1,32 @@
+"""The sweep's settings: the numbers of Table 1 of Majumder, Donini & Chaudhari (2019), "Learning the learning
+rate for gradient descent by gradient descent" (MLP on MNIST), which methods have a hyper-learning rate β, and the
+command-line options."""
+from ..common.methods import METHODS
+
+PAPER_MLP = {  # Majumder et al. (2019), Table 1, MLP on MNIST: fixed η̄, fixed β, top, minutes per run
+    "firstorder": ("98.37 ± 0.05", "98.19 ± 0.17", "98.43", 14),
+    "firstorder-val": ("98.27 ± 0.24", "98.23 ± 0.16", "98.43", 32),
+    "rthpo": ("98.42 ± 0.08", "98.30 ± 0.01", "98.49", 14),
+    "sgd": ("-", "97.49 ± 1.60", "98.67", None),
+    "adadelta": ("-", "-", "98.62", 14),
+}
+NEEDS_BETA = ("firstorder", "firstorder-val", "rthpo", "rthpo-train")
+
+
+def add_args(p):
+    """The options of `tinygrad-lr sweep`."""
+    p.add_argument("--method", nargs="+", default=["rthpo"], choices=METHODS,
+                   help="one or more learning-rate methods (Majumder et al. (2019)'s Table 1: sgd expdecay adadelta "
+                        "firstorder firstorder-val rthpo; Wójcik et al. (2019): lossgrad)")
+    p.add_argument("--lrs", type=float, nargs="+", default=[0.01, 0.05, 0.2], help="initial learning rates η̄")
+    p.add_argument("--hyper-lrs", type=float, nargs="+", default=[1e-5, 1e-4, 1e-3], help="hyper-learning rates β")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                   help="the grid uses the first; the best cell is re-run with the others")
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "rmsprop", "adagrad"])
+    p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--out", default="runs/sweep")
+    p.add_argument("--no-progress", action="store_true")
