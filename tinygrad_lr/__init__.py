@@ -5,11 +5,11 @@ from .backend import cuda_available, get_default_device, manual_seed, set_defaul
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
 from . import methods  # binds Tensor's methods to the ops (see methods.py)
 from . import functional, nn, optim, hyper
+from ._checkout import register as _register_checkout
+
+_register_checkout()  # in a source checkout: its models/, datasets/, examples/ as tinygrad_lr.models etc.
 
 __version__ = "0.1.0"
 __all__ = ["Tensor", "grad", "hvp", "jvp", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cuda_available",
            "set_default_device", "get_default_device",
            "functional", "nn", "optim", "hyper", "backend", "float16", "float32", "float64", "int32", "int64", "bool_"]
-
-from . import _checkout  # noqa: E402
-_checkout.register()  # a source checkout's models/, datasets/, examples/ as tinygrad_lr.models etc. (see there)

@@ -45,8 +45,8 @@ def run_one(method, iters):
     Returns (trajectory, learning_rates): arrays of shape (n+1, 2) (the start, then (x, y) after every step)
     and (n, 2) (η_x, η_y of every step); n < iters only if the iterate stopped being finite."""
     make = methods()[method].make if isinstance(method, str) else getattr(method, "make", method)
-    x = Tensor(START[0], requires_grad=True, dtype=np.float64)
-    y = Tensor(START[1], requires_grad=True, dtype=np.float64)
+    x = Tensor(START[0], requires_grad=True, dtype=np.float64, device="cpu")  # 2-D: the CPU, also in the
+    y = Tensor(START[1], requires_grad=True, dtype=np.float64, device="cpu")  # forked workers (no CUDA)
     stepper = make([x, y])
     traj, lrs = [START], []
     closure = lambda: beale(x, y)  # noqa: E731
