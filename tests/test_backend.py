@@ -165,6 +165,9 @@ class _FakeRng:
     def random(self, *a, **k):
         return _dev(np.asarray(self.g.random(*a, **k)))
 
+    def integers(self, *a, **k):
+        return _dev(np.asarray(self.g.integers(*a, **k)))
+
 
 def _make_fake_cupy():
     mod = types.ModuleType("cupy")
@@ -272,6 +275,12 @@ def test_cuda_seeded_rng_and_scatter_add(gpu):
     a = Tensor.randn(5, device="cuda").numpy()
     tl.manual_seed(3)
     np.testing.assert_array_equal(Tensor.randn(5, device="cuda").numpy(), a)
+    state = backend.rng_state("cuda:0")  # plain data (checkpoints store it), and restoring it repeats the draws
+    b = [Tensor.rand(3, device="cuda").numpy(), backend.to_host(backend.rng("cuda:0").integers(0, 9, 4))]
+    assert not np.array_equal(b[0], Tensor.rand(3, device="cuda").numpy())
+    backend.set_rng_state(state, "cuda:0")
+    np.testing.assert_array_equal(Tensor.rand(3, device="cuda").numpy(), b[0])
+    np.testing.assert_array_equal(backend.to_host(backend.rng("cuda:0").integers(0, 9, 4)), b[1])
     w = Tensor(np.zeros(4), device="cuda", requires_grad=True)
     w[[0, 0, 3]].sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [2, 0, 0, 1])

@@ -430,7 +430,7 @@ def test_loader_batches():
     batches = list(loader)
     assert len(loader) == 3 and [len(xb) for xb, _ in batches] == [4, 4, 2]
     xb, yb = batches[0]
-    assert isinstance(xb, tl.Tensor) and xb.dtype == np.float32 and xb.device == "cpu"
+    assert isinstance(xb, tl.Tensor) and xb.dtype == np.float32 and xb.device == tl.get_default_device()
     assert yb.dtype == np.int64 and np.array_equal(xb.numpy(), X[:4]) and yb.numpy().tolist() == [0, 1, 2, 3]
     dl = datasets.DataLoader(X, y, batch_size=4, drop_last=True)
     assert len(dl) == 2 and [len(b) for _, b in dl] == [4, 4]

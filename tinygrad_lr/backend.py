@@ -114,22 +114,59 @@ def manual_seed(seed):
 
 
 def rng(device):
-    """The per-device random generator (PCG64 on CPU, CuPy's default generator on CUDA)."""
+    """The per-device random generator: NumPy's PCG64 on the CPU, a `CudaRng` on a GPU."""
     if device not in _rngs:
-        if device == "cpu":
-            _rngs[device] = np.random.default_rng(_seed)
-        else:
-            _rngs[device] = cupy().random.default_rng(_seed)
+        _rngs[device] = np.random.default_rng(_seed) if device == "cpu" else CudaRng(device, _seed)
     return _rngs[device]
+
+
+class CudaRng:
+    """Random numbers on a GPU with a state that can be saved. CuPy's generators cannot report or restore their
+    state, so every draw uses a fresh CuPy generator seeded by (seed, number of draws so far): the state is just
+    those two integers. Offers the draws the library uses: random, standard_normal, integers."""
+
+    def __init__(self, device, seed):
+        self.device = device
+        self.seed = int(np.random.SeedSequence(seed).entropy % (1 << 63))
+        self.draws = 0
+
+    def _next(self):
+        cp = cupy()
+        seed = int(np.random.SeedSequence([self.seed, self.draws]).generate_state(1, np.uint64)[0] >> 1)
+        self.draws += 1
+        with cp.cuda.Device(int(self.device.split(":")[1])):
+            return cp.random.default_rng(seed)
+
+    def random(self, size=None, dtype=np.float64):
+        return self._next().random(size, dtype=dtype)
+
+    def standard_normal(self, size=None, dtype=np.float64):
+        return self._next().standard_normal(size, dtype=dtype)
+
+    def integers(self, low, high=None, size=None, dtype=np.int64):
+        return self._next().integers(low, high, size, dtype=dtype)
+
+    @property
+    def state(self):
+        return {"seed": self.seed, "draws": self.draws}
+
+    @state.setter
+    def state(self, st):
+        self.seed, self.draws = int(st["seed"]), int(st["draws"])
 
 
 def rng_state(device="cpu"):
     """Generator state as plain data (for checkpoints)."""
-    return rng(device).bit_generator.state
+    r = rng(device)
+    return r.state if isinstance(r, CudaRng) else r.bit_generator.state
 
 
 def set_rng_state(state, device="cpu"):
-    rng(device).bit_generator.state = state
+    r = rng(device)
+    if isinstance(r, CudaRng):
+        r.state = state
+    else:
+        r.bit_generator.state = state
 
 
 def _keep_freed_memory():
