@@ -1,5 +1,5 @@
-"""Seed 000's Beale experiment: the function and its autodiff gradient, metrics recomputed from the recorded
-trajectories, GD+ against the seed's pseudocode, the seed's momentum form vs torch's, the verdict logic, files."""
+"""Fischer's (2020) Beale experiment: the function and its autodiff gradient, metrics recomputed from the recorded
+trajectories, GD+ against Fischer's pseudocode, Fischer's momentum form vs torch's, the verdict logic, files."""
 import csv
 import json
 import math
@@ -91,7 +91,7 @@ def test_gd_plus_is_the_seed_pseudocode():
     alpha = 1e-4
     x, y, eta_x, eta_y, dx_old, dy_old = -2.0, -1.0, 0.01, 0.01, 0.0, 0.0
     xs, etas = [(x, y)], []
-    for _ in range(n):  # seed 000's gradient_descent() for GD+, verbatim in spirit
+    for _ in range(n):  # Fischer's gradient_descent() for GD+, verbatim in spirit
         dx, dy = grad_np(x, y)
         eta_x += alpha * dx * dx_old
         eta_y += alpha * dy * dy_old
@@ -106,7 +106,7 @@ def test_gd_plus_is_the_seed_pseudocode():
 
 
 def test_fixed_eta_matches_the_seed_forms_and_varying_eta_does_not():
-    """torch's momentum (b = γb + g, w -= ηb) and the seed's (v = γv + ηg, w -= v) agree at a fixed η (GDM, and
+    """torch's momentum (b = γb + g, w -= ηb) and Fischer's (v = γv + ηg, w -= v) agree at a fixed η (GDM, and
     Adam's formula); with η changing every step (GDM+) they are different iterations."""
     n = 200
     for name in ("GD", "GD+", "GDM", "Adam", "Adam+"):

@@ -1,5 +1,5 @@
 """The command-line tool: --help everywhere, each subcommand on a tiny budget writes its files and says where,
-seed 001's numbers (the Beale experiment's own logic: tests/test_beale.py)."""
+the worked RMSProp example's numbers ("Introduction to neural network optimizers, part 2"; docs/sources.md) (the Beale experiment's own logic: tests/test_beale.py)."""
 import json
 import math
 import subprocess
@@ -68,7 +68,7 @@ SEED_001 = {("GD", 1): (-14.91, 19.6), ("GD", 2): (-14.82, 19.21),
             ("RMSProp-style", 1): (-14.84, 19.84), ("RMSProp-style", 2): (-14.73, 19.73)}
 
 
-def test_rmsprop_example_matches_seed(tmp_path):
+def test_rmsprop_example_matches_the_post(tmp_path):
     r = run_cli("rmsprop-example", "--out", str(tmp_path))
     assert r.returncode == 0, r.stderr
     assert str(tmp_path / "metrics.json") in r.stdout
@@ -81,14 +81,14 @@ def test_rmsprop_example_matches_seed(tmp_path):
         if row["scheme"] == "RMSProp-style":  # torch's eps placement: the same at 2 decimals
             assert np.all(np.abs(np.array(row["w_optim_RMSprop"]) - ref) < 0.005), row
             np.testing.assert_allclose(row["w_optim_RMSprop"], row["w"], rtol=1e-9)
-    # the seed's intermediate values, which it computed from the rounded w(1)
+    # the post's intermediate values, which it computed from the rounded w(1)
     inter = {i["value"]: i for i in m["intermediate"]}
     assert inter["s(1)"]["match"] and all(i["match_from_rounded_w1"] for i in inter.values())
-    assert not inter["s(2)"]["match"]  # from the exact w(1) s(2) is 1522.01, not the seed's 1521.81
+    assert not inter["s(2)"]["match"]  # from the exact w(1) s(2) is 1522.01, not the post's 1521.81
 
 
 def test_rmsprop_example_by_hand():
-    """The RMSProp-style scheme as the seed writes it, in NumPy, equals the example's computation."""
+    """The RMSProp-style scheme as the post writes it, in NumPy, equals the example's computation."""
     w, s, out = np.array([-15.0, 20.0]), np.zeros(2), []
     for _ in range(2):
         g = np.array([6 * w[0], 20 * w[1]])

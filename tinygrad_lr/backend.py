@@ -155,6 +155,11 @@ class CudaRng:
         self.seed, self.draws = int(st["seed"]), int(st["draws"])
 
 
+def rng_devices():
+    """The devices whose generator has been used since the last manual_seed (their states go into checkpoints)."""
+    return sorted(_rngs)
+
+
 def rng_state(device="cpu"):
     """Generator state as plain data (for checkpoints)."""
     r = rng(device)

@@ -7,7 +7,7 @@ from . import backend
 from .ops.conv import Fold, Unfold, out_size
 from .ops.nn import BatchNorm, LogSoftmax
 from .ops.reduce import Max
-from .tensor import Tensor, _dims
+from .tensor import Tensor, dims_of
 
 
 def _pair(v, name):
@@ -41,7 +41,7 @@ def logsumexp(x, dim=None, keepdim=False):
     out = (x - m).exp().sum(dim, keepdim=True).log() + m
     if keepdim:
         return out
-    axes = _dims(dim, x.ndim)
+    axes = dims_of(dim, x.ndim)
     return out.reshape(tuple(s for i, s in enumerate(out.shape) if axes is not None and i not in axes))
 
 
@@ -53,7 +53,7 @@ def softmax(x, dim=-1):
 def log_softmax(x, dim=-1):
     """x - logsumexp(x) as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max is added
     back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
-    return LogSoftmax.apply(x, dim=_dims(dim, x.ndim)[0])
+    return LogSoftmax.apply(x, dim=dims_of(dim, x.ndim)[0])
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):

@@ -16,7 +16,7 @@ float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
-def _dims(dim, ndim):
+def dims_of(dim, ndim):
     """Normalise a dim / tuple of dims (negative allowed) to a sorted tuple, or None for all."""
     if dim is None:
         return None
@@ -29,7 +29,8 @@ def _dims(dim, ndim):
     return tuple(sorted(out))
 
 
-def _shape(shape):
+def shape_arg(shape):
+    """Shapes given as f(2, 3) or f((2, 3)) -> (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
@@ -119,7 +120,7 @@ class Tensor:
     @staticmethod
     def _full(shape, fill, device, dtype, requires_grad):
         dev = backend.canonical_device(device)
-        arr = xp(dev).full(_shape(shape), fill, dtype=np.float32 if dtype is None else dtype)
+        arr = xp(dev).full(shape_arg(shape), fill, dtype=np.float32 if dtype is None else dtype)
         return Tensor(arr, requires_grad=requires_grad, device=dev)
 
     @staticmethod
@@ -137,13 +138,13 @@ class Tensor:
     @staticmethod
     def randn(*shape, device=None, dtype=None, requires_grad=False):
         dev = backend.canonical_device(device)
-        arr = backend.rng(dev).standard_normal(_shape(shape), dtype=dtype or np.float32)
+        arr = backend.rng(dev).standard_normal(shape_arg(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad, device=dev)
 
     @staticmethod
     def rand(*shape, device=None, dtype=None, requires_grad=False):
         dev = backend.canonical_device(device)
-        arr = backend.rng(dev).random(_shape(shape), dtype=dtype or np.float32)
+        arr = backend.rng(dev).random(shape_arg(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad, device=dev)
 
     @staticmethod

@@ -89,7 +89,7 @@ def state(model, optimizer, loader=None, scheduler=None, epoch=0, history=None):
     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": None if scheduler is None else scheduler.state_dict(),
             "loader": None if loader is None or not hasattr(loader, "state_dict") else loader.state_dict(),
-            "rng": {d: backend.rng_state(d) for d in sorted(backend._rngs)}, "epoch": epoch,
+            "rng": {d: backend.rng_state(d) for d in backend.rng_devices()}, "epoch": epoch,
             "history": history or []}
 
 

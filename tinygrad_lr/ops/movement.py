@@ -9,7 +9,7 @@ import numpy as np
 from .. import accumulate
 from ..autograd import Function, Linear, is_grad_enabled
 from ..backend import device_of, scatter_add, xp
-from ..tensor import Tensor, _shape
+from ..tensor import Tensor, shape_arg
 
 
 class Reshape(Linear):
@@ -125,7 +125,7 @@ def index_of(index, device):
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
 def reshape(x, *shape):
-    shape = _shape(shape)
+    shape = shape_arg(shape)
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
         shape = tuple(x.data.size // max(known, 1) if s == -1 else s for s in shape)
@@ -135,7 +135,7 @@ def reshape(x, *shape):
 
 
 def permute(x, *order):
-    order = tuple(d % x.ndim for d in _shape(order))
+    order = tuple(d % x.ndim for d in shape_arg(order))
     if sorted(order) != list(range(x.ndim)):
         raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims of {x.shape}")
     return Permute.apply(x, order=order)
@@ -177,7 +177,7 @@ def unsqueeze(x, dim):
 
 
 def expand(x, *shape):
-    shape = _shape(shape)
+    shape = shape_arg(shape)
     shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s for i, s in enumerate(shape))
     if shape == x.shape:
         return x

@@ -5,7 +5,7 @@ import math
 
 from ..autograd import Function, Linear
 from ..backend import xp
-from ..tensor import Tensor, _dims
+from ..tensor import Tensor, dims_of
 
 
 def _keep(g, in_shape, axis, keepdim):
@@ -53,7 +53,7 @@ def out_shape(shape, axis):
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
 def sum(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
-    return Sum.apply(x, axis=_dims(dim if axis is None else axis, x.ndim), keepdim=keepdim)
+    return Sum.apply(x, axis=dims_of(dim if axis is None else axis, x.ndim), keepdim=keepdim)
 
 
 def _count(x, axes):
@@ -61,12 +61,12 @@ def _count(x, axes):
 
 
 def mean(x, dim=None, keepdim=False, axis=None):
-    axes = _dims(dim if axis is None else axis, x.ndim)
+    axes = dims_of(dim if axis is None else axis, x.ndim)
     return sum(x, axes, keepdim) * (1.0 / _count(x, axes))
 
 
 def var(x, dim=None, keepdim=False, correction=None, unbiased=None, axis=None):
-    axes = _dims(dim if axis is None else axis, x.ndim)
+    axes = dims_of(dim if axis is None else axis, x.ndim)
     corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     d = x - mean(x, axes, keepdim=True)
     ss, dof = sum(d * d, axes, keepdim), builtins.max(_count(x, axes) - corr, 0)
@@ -79,7 +79,7 @@ def std(x, dim=None, keepdim=False, correction=None, unbiased=None):
 
 def max(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
     """Largest values (ties share the gradient evenly, as torch.amax)."""
-    return Max.apply(x, axis=_dims(dim if axis is None else axis, x.ndim), keepdim=keepdim)
+    return Max.apply(x, axis=dims_of(dim if axis is None else axis, x.ndim), keepdim=keepdim)
 
 
 def min(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)

@@ -1,5 +1,5 @@
 """Per-coordinate adaptive methods: Adagrad, RMSprop, Adadelta, Adam, AdamW (formulas of torch.optim)."""
-from .optimizer import Optimizer, _check_betas, _check_nonneg
+from .optimizer import Optimizer, check_betas, check_nonneg
 
 
 class Adagrad(Optimizer):
@@ -14,7 +14,7 @@ class Adagrad(Optimizer):
                                       initial_accumulator_value=initial_accumulator_value))
 
     def check_group(self, group):
-        _check_nonneg(group, "lr_decay", "weight_decay", "eps", "initial_accumulator_value")
+        check_nonneg(group, "lr_decay", "weight_decay", "eps", "initial_accumulator_value")
 
     def init_state(self, w, group):
         return {"sum": w * 0.0 + group["initial_accumulator_value"]}
@@ -40,7 +40,7 @@ class RMSprop(Optimizer):
                                       centered=centered))
 
     def check_group(self, group):
-        _check_nonneg(group, "alpha", "eps", "weight_decay", "momentum")
+        check_nonneg(group, "alpha", "eps", "weight_decay", "momentum")
 
     def init_state(self, w, group):
         st = {"square_avg": w * 0.0}
@@ -79,7 +79,7 @@ class Adadelta(Optimizer):
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay))
 
     def check_group(self, group):
-        _check_nonneg(group, "eps", "weight_decay")
+        check_nonneg(group, "eps", "weight_decay")
         if not 0.0 <= group["rho"] <= 1.0:
             raise ValueError(f"invalid rho: {group['rho']} (must be in [0, 1])")
 
@@ -109,8 +109,8 @@ class Adam(Optimizer):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad))
 
     def check_group(self, group):
-        _check_nonneg(group, "eps", "weight_decay")
-        _check_betas(group)
+        check_nonneg(group, "eps", "weight_decay")
+        check_betas(group)
 
     def init_state(self, w, group):
         st = {"exp_avg": w * 0.0, "exp_avg_sq": w * 0.0}

@@ -3,7 +3,7 @@ Hutchinson's method from Hessian-vector products with Rademacher vectors (as Ada
 from ..autograd import enable_grad, grad, no_grad
 from ..backend import rng
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_nonneg
+from .optimizer import Optimizer, check_nonneg
 
 
 class DiagonalNewton(Optimizer):
@@ -23,7 +23,7 @@ class DiagonalNewton(Optimizer):
         super().__init__(params, dict(lr=lr, eps=eps, beta=beta, n_samples=n_samples, weight_decay=weight_decay))
 
     def check_group(self, group):
-        _check_nonneg(group, "eps", "weight_decay")
+        check_nonneg(group, "eps", "weight_decay")
         if not 0.0 <= group["beta"] < 1.0:
             raise ValueError(f"invalid beta: {group['beta']} (must be in [0, 1))")
         if int(group["n_samples"]) < 1:

@@ -65,7 +65,7 @@ class Optimizer:
             seen.add(id(p))
         for k, v in self.defaults.items():
             group.setdefault(k, v)
-        _check_nonneg(group, "lr")
+        check_nonneg(group, "lr")
         self.check_group(group)
         group.setdefault("initial_lr", group["lr"])
         self.param_groups.append(group)
@@ -181,14 +181,14 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _check_nonneg(group, *names):
+def check_nonneg(group, *names):
     for n in names:
         v = group[n]
         if isinstance(v, numbers.Number) and (v < 0 or v != v):
             raise ValueError(f"invalid {n}: {v} (must be >= 0)")
 
 
-def _check_betas(group, name="betas"):
+def check_betas(group, name="betas"):
     for i, b in enumerate(group[name] if isinstance(group[name], (tuple, list)) else [group[name]]):
         if not 0.0 <= b < 1.0:
             raise ValueError(f"invalid {name}[{i}]: {b} (must be in [0, 1))" if isinstance(group[name], (tuple, list))

@@ -1,5 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (torch.optim.SGD)."""
-from .optimizer import Optimizer, _check_nonneg
+from .optimizer import Optimizer, check_nonneg
 
 
 class SGD(Optimizer):
@@ -19,7 +19,7 @@ class SGD(Optimizer):
                                       nesterov=nesterov))
 
     def check_group(self, group):
-        _check_nonneg(group, "momentum", "weight_decay")
+        check_nonneg(group, "momentum", "weight_decay")
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
             raise ValueError(f"nesterov needs momentum > 0 and dampening = 0, got momentum {group['momentum']}, "
                              f"dampening {group['dampening']}")
