@@ -74,8 +74,8 @@ class Report:
             + (", torch.set_num_threads" if "torch" in wk else "") + "); one worker process per framework; "
             f"glibc mmap/trim thresholds raised in each worker: {malloc}",
             f"repeats: {s['repeats']} interleaved rounds (the order of the frameworks alternates), each measurement "
-            f"the median of >= {s['min_time']} s of calls after {s['warmup']} warm-up call(s); times are medians over the "
-            "rounds, ratios the median [min–max] of the per-round ratios",
+            f"the median of >= {s['min_time']} s of calls after {s['warmup']} warm-up call(s); times are medians over "
+            "the rounds, ratios the median [min–max] of the per-round ratios",
         ]
         if s["batch"] != spec.BATCH:
             lines.append(f"NOTE: batch {s['batch']}, not the benchmark's {spec.BATCH}" + (" (--quick: a smoke test)" if
@@ -105,8 +105,9 @@ class Report:
         t = spec.TOLERANCES
         return (f"Same weights, same batch ({spec.CHECK_BATCH}): tinygrad_lr vs PyTorch. Loss, gradient, HVP in "
                 f"float32 (tolerances {t['loss']:g} absolute, {t['grad']:g} and {t['hvp']:g} relative); "
-                f"{spec.CHECK_STEPS} steps of First-order and RT-HPO from η = {spec.CHECK_LR:g} with β = {spec.CHECK_HYPER_LR:g} in "
-                f"float64 (hypergradients h to {t['hypergrad']:g}, η to {t['lr']:g}, relative)\n"
+                f"{spec.CHECK_STEPS} steps of First-order and RT-HPO from η = {spec.CHECK_LR:g} with "
+                f"β = {spec.CHECK_HYPER_LR:g} in float64 (hypergradients h to {t['hypergrad']:g}, η to {t['lr']:g}, "
+                "relative)\n"
                 + table(["model", "parameters", "loss tl / torch", "|Δ loss|", "grad rel err", "HVP rel err",
                          "First-order h rel err", "RT-HPO h rel err", "η rel err", "match"], rows))
 
