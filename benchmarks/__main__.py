@@ -166,14 +166,15 @@ def parse_args(argv):
     ap.add_argument("--no-torch", action="store_true", help="tinygrad_lr and NumPy only, even if torch is importable")
     ap.add_argument("--no-check", action="store_true", help="skip the same-weights correctness check")
     ap.add_argument("--no-memory", action="store_true", help="skip the LeNet5 peak-memory measurement")
-    ap.add_argument("--warmup", type=int, default=None, help="untimed calls per workload (default 2, --quick 1)")
+    ap.add_argument("--warmup", type=int, default=None,
+                    help="untimed calls per workload (default 2: a learning-rate method's first step is different)")
     ap.add_argument("--min-time", type=float, default=None,
                     help="seconds of calls per measurement, for choosing each one's call count (default 0.2, "
                          "--quick 0.05)")
     args = ap.parse_args(argv)
     args.batch = args.batch if args.batch is not None else (32 if args.quick else spec.BATCH)
     args.repeats = args.repeats if args.repeats is not None else (2 if args.quick else 10)
-    args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
+    args.warmup = args.warmup if args.warmup is not None else 2
     args.min_time = args.min_time if args.min_time is not None else (0.05 if args.quick else 0.2)
     if args.repeats < 1 or args.batch < 1:
         ap.error("--repeats and --batch must be >= 1")

@@ -158,6 +158,8 @@ class Report:
             if not cpu and "lstm" in self.r["settings"]["models"]:
                 notes.append("PyTorch's LSTM HVP and RT-HPO step on CUDA run with cuDNN disabled (cuDNN's LSTM has "
                              "no double backward)")
+            if not cpu:
+                notes.append("TF32 is off in PyTorch (cuDNN and cuBLAS) and in CuPy: both compute in float32")
         return table(header, rows, ["<", "<"] + [">"] * (len(header) - 2)) + "".join(f"\n- {n}" for n in notes)
 
     def ratio_table(self):

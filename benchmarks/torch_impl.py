@@ -17,6 +17,11 @@ from . import spec
 
 NAME = "torch"
 
+# float32 means float32: no TF32 in cuDNN's convolutions and RNNs or in cuBLAS's GEMMs (CuPy does not use TF32 unless
+# CUPY_TF32=1), so that both frameworks do the same arithmetic and the same-weights check holds on a GPU too
+torch.backends.cuda.matmul.allow_tf32 = False
+torch.backends.cudnn.allow_tf32 = False
+
 
 def versions():
     return {"torch": torch.__version__, "numpy": np.__version__}
