@@ -21,8 +21,15 @@ test: install
 demo: install
 	$(if $(SHARED_DATA),TINYGRAD_LR_DATA=$${TINYGRAD_LR_DATA:-$(SHARED_DATA)}) $(PY) -m tinygrad_lr.examples.demo
 
-bench: install
-	$(PY) -m benchmarks
+# PyTorch (the `bench` extra) only for the benchmark's side-by-side columns; `make bench BENCH_TORCH=0` runs without it.
+# Options go through BENCH_ARGS, e.g. make bench BENCH_ARGS="--quick" or BENCH_ARGS="--models mlp lenet --json b.json"
+BENCH_TORCH ?= 1
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install -q -e ".[bench]"
+	touch $@
+
+bench: $(if $(filter 1,$(BENCH_TORCH)),$(VENV)/.bench-installed,install)
+	$(PY) -m benchmarks $(if $(filter 1,$(BENCH_TORCH)),,--no-torch) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,2 +1,4 @@
-"""Benchmarks: `python -m benchmarks` prints the tables. Ratios are taken within one run (medians of
-interleaved repeats), because absolute times on a shared 2-core machine move by ±30 % between runs."""
+"""Benchmarks: `python -m benchmarks` (see benchmarks/__main__.py) times tinygrad_lr against PyTorch (when
+importable) and the bare-NumPy limit, each framework in its own worker process (benchmarks/worker.py).
+PyTorch is imported by benchmarks/torch_impl.py alone, in the torch worker alone: never by the library or the
+tests (`pip install -e ".[bench]"` installs it)."""
