@@ -52,9 +52,12 @@ class WorkerProc:
             raise WorkerError(f"{self.framework} worker: {msg['error']}\n{msg['traceback']}")
         return msg
 
-    def __call__(self, cmd, **kw):
+    def send(self, cmd, **kw):
         self.p.stdin.write(json.dumps({"cmd": cmd, **kw}) + "\n")
         self.p.stdin.flush()
+
+    def __call__(self, cmd, **kw):
+        self.send(cmd, **kw)
         return self._read()
 
     def close(self):
@@ -135,19 +138,23 @@ def compare(model, tl_out, tl_arr, th_out, th_arr):
 
 
 def measure_memory(frameworks, device, threads, batch, env, log):
-    """LeNet5: SGD step vs RT-HPO step, each in a fresh process (RSS), and tinygrad_lr under tracemalloc."""
+    """LeNet5: SGD step vs RT-HPO step, each in a fresh process of its own (all at once: each measures only
+    itself), by the rise of the peak RSS for every framework and by tracemalloc for tinygrad_lr."""
     runs = [(fw, m, False) for fw in frameworks for m in ("sgd", "rthpo")]
     runs += [("tinygrad_lr", m, True) for m in ("sgd", "rthpo")]
-    out = []
+    log(f"memory: LeNet5, {len(runs)} processes")
+    procs = []
     for fw, method, traced in runs:
-        log(f"memory: {fw} {method}{' (tracemalloc)' if traced else ''}")
         cmd = [sys.executable, "-m", "benchmarks.worker", "--memory", "--framework", fw, "--device", device,
                "--threads", str(threads), "--model", "lenet", "--method", method, "--batch", str(batch)]
         cmd += ["--tracemalloc"] if traced else []
-        p = subprocess.run(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        procs.append((fw, method, subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)))
+    out = []
+    for fw, method, p in procs:
+        stdout, _ = p.communicate()
         if p.returncode:
             raise WorkerError(f"memory measurement {fw} {method} failed (code {p.returncode})")
-        out.append(json.loads(p.stdout.strip().splitlines()[-1]))
+        out.append(json.loads(stdout.strip().splitlines()[-1]))
     return out
 
 
@@ -222,12 +229,13 @@ def main(argv=None):
             result.setdefault("n_params", {})[m] = info["n_params"]
             if not args.no_check:
                 log(f"checking {m}: same weights, batch {spec.CHECK_BATCH}")
+                apath = {fw: os.path.join(tmp.name, f"{m}.{fw}.check.npz") for fw in frameworks}
+                for w in workers.values():  # both at once: nothing is timed here
+                    w.send("check", model=m, batch=spec.CHECK_BATCH, weights=wpath, arrays=apath[w.framework])
                 outs = {}
-                for fw in frameworks:
-                    apath = os.path.join(tmp.name, f"{m}.{fw}.check.npz")
-                    o = workers[fw]("check", model=m, batch=spec.CHECK_BATCH, weights=wpath, arrays=apath)
-                    log(f"  {fw} done")
-                    with np.load(apath) as f:
+                for fw, w in workers.items():
+                    o = w._read()
+                    with np.load(apath[fw]) as f:
                         outs[fw] = (o, {k: f[k] for k in f.files})
                 if with_torch:
                     result["checks"][m] = compare(m, *outs["tinygrad_lr"], *outs["torch"])
@@ -238,11 +246,14 @@ def main(argv=None):
         for fw in frameworks:
             workers[fw]("setup", model="overhead", batch=args.batch)
             plan.setdefault(("overhead", "add"), []).append(fw)
-        # warm-up, and how many calls make one measurement
+        # warm-up (the frameworks at once: untimed), and how many calls make one measurement: enough to fill
+        # --min-time at the fastest warm-up call's pace (an overestimate of the time when the two ran side by side)
         calls = {}
         for (m, w), fws in plan.items():
             for fw in fws:
-                sec = workers[fw]("time", model=m, workload=w, n=max(args.warmup, 1))["seconds"]
+                workers[fw].send("time", model=m, workload=w, n=max(args.warmup, 1))
+            for fw in fws:
+                sec = workers[fw]._read()["seconds"]
                 calls[(fw, m, w)] = max(1, min(200, math.ceil(args.min_time / max(min(sec), 1e-6))))
         log(f"warm-up done; {args.repeats} interleaved rounds")
         times = {fw: {} for fw in frameworks}
