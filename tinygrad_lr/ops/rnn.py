@@ -28,6 +28,10 @@ too. The one formula serves both: it is written with + - * only, which NumPy/CuP
 Forward mode: LSTMCell's jvp rule is the cell's JVP (`_tangent`, on arrays or, under create_graph, in Tensor ops);
 LSTMCellGrad keeps the double-VJP default (forward mode through a gradient graph only).
 
+What this buys (benchmarks/lstm.py: the row-MNIST LSTM, hidden 128, 28 steps, batch 128, float32, 2 threads on the
+project's 2-core machine, 5 interleaved rounds, medians): gradient 40.3 -> 19.7 ms and HVP 141.6 -> 70.6 ms against
+the LSTM written in composite ops; PyTorch 2.13 CPU in the same run took 14.3 and 90.5 ms.
+
 Everything is elementwise per hidden unit: unit j of sample n depends only on the five numbers z_i, z_f, z_g, z_o,
 c_prev at (j, n), so every Jacobian here is block diagonal and every rule a few elementwise products.
 """
