@@ -4,8 +4,11 @@
     i, f, g, o = σ(·), σ(·), tanh(·), σ(·)  of  x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh
     c_t = f ⊙ c_{t-1} + i ⊙ g,   h_t = o ⊙ tanh(c_t)
 
-The input projection of all time steps is one matmul per layer and direction; the loop over time does only
-h W_hhᵀ. Everything is engine ops, so gradients and HVPs flow through time like through any other graph.
+Inside, features come first and the batch last (h, c are (H, N)), so that every gate is a contiguous block of rows.
+Each step is one GEMM, [W_ih, W_hh, b_ih + b_hh] @ [x_t; h_{t-1}; 1] (ops/rnn.py: CatMatMul), and one fused cell
+op (ops/rnn.py: LSTMCell, whose backward is the op LSTMCellGrad, whose backward is differentiable again), so
+gradients, HVPs and forward-mode tangents flow through time like through any other graph, at a few array calls per
+step. The outputs are returned in torch's layout (as transposed views).
 
 forward(input, hx=None, lengths=None): `lengths` (one per sequence, padding at the end) plays the part of torch's
 PackedSequence: past its end a sequence's state is carried through unchanged and its output is 0, so h_n, c_n are
@@ -16,6 +19,8 @@ import math
 import numpy as np
 
 from ..backend import to_host, xp
+from ..ops.movement import Getitem
+from ..ops.rnn import CatMatMul, lstm_cell
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
@@ -40,31 +45,37 @@ class LSTM(Module):
                     setattr(self, name, p)
 
     def _cell_loop(self, xs, h, c, k, sfx, reverse, keep):
-        """One layer, one direction over the whole sequence xs (T, N, F); keep[t] (N, 1) marks real steps."""
+        """One layer, one direction over the whole sequence, features x batch: xs[t] is a list of (·, N) pieces that
+        together make step t's input, h and c are (H, N); keep[t] is True when every sequence is still running at
+        step t, else a (1, N) mask of those that are (keep None: all of them, always).
+
+        Each step is one GEMM, [W_ih, W_hh, b_ih + b_hh] @ [x_t; h_{t-1}; 1] (the input projection and both
+        biases folded in), then one LSTMCell op. Per-step GEMMs rather than one GEMM over all steps, because then
+        no (T, 4H, N) tensor is sliced T times: under create_graph each slice's gradient would be a dense array of
+        the whole (quadratic in T), and the HVP pays for them twice."""
         H = self.hidden_size
-        T, N = xs.shape[0], xs.shape[1]
-        W_ih, W_hh = getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}")
-        proj = xs.reshape(T * N, xs.shape[2]) @ W_ih.T
+        T, N = len(xs), h.shape[1]
+        w = [getattr(self, f"weight_ih_l{k}{sfx}"), getattr(self, f"weight_hh_l{k}{sfx}")]
+        ones = []
         if self.bias:
-            proj = proj + (getattr(self, f"bias_ih_l{k}{sfx}") + getattr(self, f"bias_hh_l{k}{sfx}"))
-        proj = proj.reshape(T, N, 4 * H)
+            b = getattr(self, f"bias_ih_l{k}{sfx}") + getattr(self, f"bias_hh_l{k}{sfx}")
+            w.append(b.reshape(4 * H, 1))
+            ones = [Tensor.ones((1, N), device=h.device, dtype=h.dtype)]
+        W = Tensor.cat(w, 1)  # (4H, F + H + 1)
         outs = [None] * T
         for t in (range(T - 1, -1, -1) if reverse else range(T)):
-            gates = proj[t] + h @ W_hh.T
-            s = gates.sigmoid()  # one sigmoid over all four gates; g is recomputed with tanh below
-            i, f, o = s[:, :H], s[:, H:2 * H], s[:, 3 * H:]
-            g = gates[:, 2 * H:3 * H].tanh()
-            c_new = f * c + i * g
-            h_new = o * c_new.tanh()
-            if keep is None:
+            z = CatMatMul.apply(W, *xs[t], h, *ones)
+            h_new, c_new = lstm_cell(z, c)
+            if keep is None or keep[t] is True:
                 h, c, outs[t] = h_new, c_new, h_new
             else:
                 h, c = Tensor.where(keep[t], h_new, h), Tensor.where(keep[t], c_new, c)
                 outs[t] = Tensor.where(keep[t], h_new, 0.0)
-        return Tensor.stack(outs, 0), h, c
+        return outs, h, c
 
     def _keep_mask(self, lengths, T, N, device):
-        """(T, N, 1) bool, True where step t is inside sequence n; None when every sequence is full length."""
+        """Per step t: True when every sequence is still running, else a (1, N) bool mask of those that are;
+        None when every sequence is full length."""
         lengths = lengths.data if isinstance(lengths, Tensor) else lengths
         on_gpu = hasattr(lengths, "__cuda_array_interface__")
         lengths = (to_host(lengths) if on_gpu else np.asarray(lengths)).reshape(-1)
@@ -72,7 +83,8 @@ class LSTM(Module):
             raise ValueError(f"LSTM lengths must be {N} integers in [1, {T}], got {lengths.tolist()}")
         if (lengths == T).all():
             return None
-        return xp(device).asarray(np.arange(T)[:, None, None] < lengths[None, :, None])
+        mask = np.arange(T)[:, None, None] < lengths[None, None, :]
+        return [True if mask[t].all() else xp(device).asarray(mask[t]) for t in range(T)]
 
     def forward(self, input, hx=None, lengths=None):
         if input.ndim != 3:
@@ -81,28 +93,32 @@ class LSTM(Module):
         if input.shape[2] != self.input_size:
             raise ValueError(f"LSTM input has {input.shape[2]} features (shape {input.shape}) but input_size is "
                              f"{self.input_size}")
-        x = input.permute(1, 0, 2) if self.batch_first else input
-        N, D, H = x.shape[1], 2 if self.bidirectional else 1, self.hidden_size
-        if hx is None:
-            h0 = c0 = Tensor.zeros((self.num_layers * D, N, H), device=x.device, dtype=x.dtype)
-        else:
-            h0, c0 = hx
-            for name, t in (("h0", h0), ("c0", c0)):
+        T, N = input.shape[:2][::-1] if self.batch_first else input.shape[:2]
+        D, H = 2 if self.bidirectional else 1, self.hidden_size
+        if hx is not None:
+            for name, t in zip(("h0", "c0"), hx):
                 if t.shape != (self.num_layers * D, N, H):
                     raise ValueError(f"LSTM {name} must have shape {(self.num_layers * D, N, H)}, got {t.shape}")
-        keep = None if lengths is None else self._keep_mask(lengths, x.shape[0], N, x.device)
+        keep = None if lengths is None else self._keep_mask(lengths, T, N, input.device)
+        # features x batch inside (see _cell_loop); step t's input is a list of pieces, and between layers the
+        # per-step outputs are passed on as they are (no stacking and slicing again)
+        x = input.permute(1, 2, 0) if self.batch_first else input.permute(0, 2, 1)  # (T, F, N)
+        xs = [[Getitem.apply(x, index=(t,))] for t in range(T)]
+        zeros = Tensor.zeros((H, N), device=input.device, dtype=input.dtype)
         hn, cn = [], []
         for k in range(self.num_layers):
             outs = []
             for d, sfx in enumerate(("", "_reverse")[:D]):
                 j = k * D + d
-                out, h, c = self._cell_loop(x, h0[j], c0[j], k, sfx, d == 1, keep)
-                outs.append(out)
+                h, c = (zeros, zeros) if hx is None else (hx[0][j].T, hx[1][j].T)
+                seq, h, c = self._cell_loop(xs, h, c, k, sfx, d == 1, keep)
+                outs.append(seq)
                 hn.append(h)
                 cn.append(c)
-            x = outs[0] if D == 1 else Tensor.cat(outs, 2)
-        out = x.permute(1, 0, 2) if self.batch_first else x
-        return out, (Tensor.stack(hn, 0), Tensor.stack(cn, 0))
+            xs = [[o[t] for o in outs] for t in range(T)]
+        out = Tensor.cat([Tensor.stack(o, 0) for o in outs], 1) if D == 2 else Tensor.stack(outs[0], 0)  # (T, DH, N)
+        out = out.permute(2, 0, 1) if self.batch_first else out.permute(0, 2, 1)
+        return out, (Tensor.stack(hn, 0).permute(0, 2, 1), Tensor.stack(cn, 0).permute(0, 2, 1))
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}"
