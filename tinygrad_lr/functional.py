@@ -4,6 +4,7 @@ import numbers
 
 from . import backend
 from .ops.conv import Conv2d, Fold, Unfold, out_size
+from .ops.norm import BatchNorm
 from .ops.pool import AvgPool2d, MaxPool2d
 from .tensor import Tensor, _dims
 
@@ -135,6 +136,28 @@ def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
         cols = m.minimum(m.arange(ow) * sw - pw + kw, x.shape[3]) - m.maximum(m.arange(ow) * sw - pw, 0)
         scale = 1.0 / (rows[:, None] * cols[None, :]).astype(x.dtype)
     return AvgPool2d.apply(x, scale=scale, **geo)
+
+
+def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel (dim 1) by the batch's mean and biased variance (training, or no running
+    statistics) or by the running ones; then scale by weight and shift by bias. In training the running
+    statistics, when given, move by momentum towards the batch's mean and unbiased variance (as torch). The
+    training case is one op (ops/norm.py) with an analytic, differentiable backward."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training or running_mean is None:
+        stats = {}
+        y = BatchNorm.apply(x, eps=eps, stats=stats) if weight is None else \
+            BatchNorm.apply(x, weight, bias, eps=eps, stats=stats)
+        if training and running_mean is not None:
+            n = x.data.size // x.shape[1]
+            running_mean.data = ((1 - momentum) * running_mean.data + momentum * stats["mean"]).astype(
+                running_mean.dtype)
+            running_var.data = ((1 - momentum) * running_var.data + momentum * stats["var"] * n /
+                                max(n - 1, 1)).astype(running_var.dtype)
+        return y
+    y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+    return y * weight.reshape(shape) + bias.reshape(shape) if weight is not None else y
 
 
 def dropout(x, p=0.5, training=True):

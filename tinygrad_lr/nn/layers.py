@@ -100,25 +100,11 @@ class _BatchNorm(Module):
 
     def forward(self, x):
         self._check(x)
-        axes = (0,) + tuple(range(2, x.ndim))
-        shape = (1, -1) + (1,) * (x.ndim - 2)
-        if self.training or not self.track_running_stats:
-            mean = x.mean(axes, keepdim=True)
-            d = x - mean
-            var = (d * d).mean(axes, keepdim=True)
-            if self.training and self.track_running_stats:
-                n = x.data.size // x.shape[1]
-                m = self.momentum
-                self.running_mean.data = ((1 - m) * self.running_mean.data + m * mean.data.reshape(-1)).astype(
-                    self.running_mean.dtype)
-                self.running_var.data = ((1 - m) * self.running_var.data + m * var.data.reshape(-1) * n /
-                                         max(n - 1, 1)).astype(self.running_var.dtype)
-                self.num_batches_tracked.data = self.num_batches_tracked.data + 1
-        else:
-            d = x - self.running_mean.reshape(shape)
-            var = self.running_var.reshape(shape)
-        y = d / (var + self.eps).sqrt()
-        return y * self.weight.reshape(shape) + self.bias.reshape(shape) if self.affine else y
+        training = self.training or not self.track_running_stats
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+        rm, rv = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
+        return F.batch_norm(x, rm, rv, self.weight, self.bias, training, self.momentum, self.eps)
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"

@@ -23,6 +23,7 @@ torch does, and the full im2col matrix (75 MB for a 16-channel 3x3 layer at 32x3
 """
 from ..autograd import Function, Linear
 from ..backend import xp
+from ..tensor import Tensor
 
 BLOCK_BYTES = 1 << 20  # the im2col buffer of one block of output rows (CPU); the GPU takes all rows at once
 
@@ -174,6 +175,8 @@ class Conv2d(_Bilinear):
     def backward(self, g, out, needs):
         x, w = self.parents[:2]
         geo = dict(stride=self.kw["stride"], padding=self.kw["padding"], dilation=self.kw["dilation"])
+        if not g.requires_grad:  # a constant: put it in the batch-last layout once for both products below
+            g = Tensor.wrap(nchw(chwn(g.data, xp(self.device))), g.device)
         gx = ConvTranspose2d.apply(g, w, hw=x.shape[2:], **geo) if needs[0] else None
         gw = ConvWeight.apply(x, g, kernel=w.shape[2:], **geo) if needs[1] else None
         if len(needs) == 2:
@@ -226,18 +229,21 @@ class ConvWeight(_Bilinear):
         O = g.shape[1]
         p = _plan(self.device, x.shape, (O, x.shape[1]) + tuple(kernel), stride, padding, dilation, x.itemsize)
         gc = chwn(g, m)
+        # dwᵀ (C·kh·kw, O) = columns @ gᵀ: with both stored row-major (K, P) and (O, P), this orientation runs
+        # at twice the rate of g @ columnsᵀ in OpenBLAS (the long reduction is over the contiguous dim of both)
         if p.pointwise:
-            gw = m.matmul(gc.reshape(O, -1), chwn(x, m).reshape(p.C, -1).T)
+            gwt = m.matmul(chwn(x, m).reshape(p.C, -1), gc.reshape(O, -1).T)
         else:
             xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
-            gw = tmp = None
+            gwt = tmp = None
             for r0, R in p.blocks:
                 cols = p.unfold(xpd, buf, r0, R)
-                if gw is None:
-                    gw = m.matmul(_rows(gc, r0, R), cols.T)
+                if gwt is None:
+                    gwt = m.matmul(cols, _rows(gc, r0, R).T)
                 else:
-                    tmp = m.matmul(_rows(gc, r0, R), cols.T, out=tmp)
-                    gw += tmp
+                    tmp = m.matmul(cols, _rows(gc, r0, R).T, out=tmp)
+                    gwt += tmp
+        gw = m.ascontiguousarray(gwt.T)
         return gw.reshape((O, p.C) + tuple(kernel))
 
     def backward(self, H, out, needs):
