@@ -106,10 +106,14 @@ class _Plan:
             for j in range(kw):
                 yield i, j, rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
 
-    def unfold(self, xp_, buf, r0, R):
+    def unfold(self, m, xpd, buf, r0, R):
+        """im2col of output rows r0 .. r0 + R - 1 into buf, as a (C·kh·kw, R·ow·N) matrix: one copy from a
+        (C, kh, kw, R, ow, N) strided view of the padded input (runs of ow·N elements at unit stride)."""
         cols = self.block(buf, R)
-        for i, j, rows, cs in self.offsets(r0, R):
-            cols[:, i, j] = xp_[:, rows, cs]
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
+        sc, sr, sx, sn = xpd.strides
+        cols[...] = m.lib.stride_tricks.as_strided(
+            xpd[:, r0 * sh:], shape=cols.shape, strides=(sc, dh * sr, dw * sx, sh * sr, sw * sx, sn))
         return cols.reshape(self.K, R * self.ow * self.N)
 
     def fold_add(self, dxp, cols, r0, R):
@@ -135,6 +139,24 @@ def _common(m, *arrays):
     return [a.astype(dt, copy=False) for a in arrays]
 
 
+def _conv(m, device, x, w, b, stride, padding, dilation):
+    """conv(x, w) + b as a (O, oh, ow, N) buffer: a block of output rows at a time, im2col then one GEMM that
+    writes the block in place."""
+    O = w.shape[0]
+    p = _plan(device, x.shape, w.shape, stride, padding, dilation, x.itemsize)
+    w2 = w.reshape(O, p.K)
+    out = m.empty((O, p.oh, p.ow, p.N), dtype=x.dtype)
+    if p.pointwise:
+        m.matmul(w2, chwn(x, m).reshape(p.C, -1), out=out.reshape(O, -1))
+    else:
+        xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
+        for r0, R in p.blocks:
+            m.matmul(w2, p.unfold(m, xpd, buf, r0, R), out=_rows(out, r0, R))
+    if b is not None:
+        out += b.astype(out.dtype, copy=False).reshape(O, 1, 1, 1)
+    return out
+
+
 class _Bilinear(Function):
     """An op bilinear in its first two inputs: its JVP is op(dx, w) + op(x, dw)."""
 
@@ -158,19 +180,7 @@ class Conv2d(_Bilinear):
     def forward(self, x, w, b=None, stride=None, padding=None, dilation=None):
         m = xp(self.device)
         x, w = _common(m, x, w)
-        O = w.shape[0]
-        p = _plan(self.device, x.shape, w.shape, stride, padding, dilation, x.itemsize)
-        w2 = w.reshape(O, p.K)
-        out = m.empty((O, p.oh, p.ow, p.N), dtype=x.dtype)
-        if p.pointwise:
-            m.matmul(w2, chwn(x, m).reshape(p.C, -1), out=out.reshape(O, -1))
-        else:
-            xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
-            for r0, R in p.blocks:
-                m.matmul(w2, p.unfold(xpd, buf, r0, R), out=_rows(out, r0, R))
-        if b is not None:
-            out += b.astype(out.dtype, copy=False).reshape(O, 1, 1, 1)
-        return nchw(out)
+        return nchw(_conv(m, self.device, x, w, b, stride, padding, dilation))
 
     def backward(self, g, out, needs):
         x, w = self.parents[:2]
@@ -198,8 +208,18 @@ class ConvTranspose2d(_Bilinear):
     def forward(self, g, w, hw=None, stride=None, padding=None, dilation=None):
         m = xp(self.device)
         g, w = _common(m, g, w)
-        O, C = w.shape[:2]
-        p = _Plan(self.device, C, hw, tuple(w.shape[2:]), stride, padding, dilation, g.shape[0], g.itemsize)
+        O, C, kh, kw = w.shape
+        (ph, pw), (dh, dw) = padding, dilation
+        oh, ow = g.shape[2:]
+        if stride == (1, 1) and dh * (kh - 1) >= ph and dw * (kw - 1) >= pw and C >= 8 and \
+                hw[0] * hw[1] <= 1.25 * oh * ow:
+            # unit stride: the adjoint is itself a convolution, of g with the flipped kernel (channels swapped),
+            # padded by d·(k-1) - p: one GEMM writing (C, P) per block instead of (C·kh·kw, P) plus col2im.
+            # Taken where it does about as many flops (padding near "same") and its GEMM is not too skinny.
+            wf = m.ascontiguousarray(w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+            return nchw(_conv(m, self.device, g, wf, None, stride, (dh * (kh - 1) - ph, dw * (kw - 1) - pw),
+                              dilation))
+        p = _Plan(self.device, C, hw, (kh, kw), stride, padding, dilation, g.shape[0], g.itemsize)
         w2t = w.reshape(O, p.K).T
         gc = chwn(g, m)
         if p.pointwise:
@@ -237,7 +257,7 @@ class ConvWeight(_Bilinear):
             xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
             gwt = tmp = None
             for r0, R in p.blocks:
-                cols = p.unfold(xpd, buf, r0, R)
+                cols = p.unfold(m, xpd, buf, r0, R)
                 if gwt is None:
                     gwt = m.matmul(cols, _rows(gc, r0, R).T)
                 else:
