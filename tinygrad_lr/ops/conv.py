@@ -25,7 +25,7 @@ from ..autograd import Function, Linear
 from ..backend import xp
 from ..tensor import Tensor
 
-BLOCK_BYTES = 1 << 20  # the im2col buffer of one block of output rows (CPU); the GPU takes all rows at once
+BLOCK_BYTES = 1 << 19  # the im2col buffer of one block of output rows (CPU: about L2); the GPU takes all rows at once
 
 
 def out_size(n, k, s, d):
