@@ -115,6 +115,8 @@ def test_any_input_layout_gives_the_same_values(layout):
 
 def test_layout_is_kept_through_elementwise_pad_and_slice_gradients():
     x = t(4, 3, 6, 6)
+    if x.device != "cpu":
+        pytest.skip("memory layout is NumPy's: CuPy's ufuncs return C-ordered arrays")
     y = F.conv2d(x, t(5, 3, 3, 3), t(5), padding=1).relu() * 2.0 + 1.0
     assert _is_chwn(y.data)
     p = y.pad((0, 0, 0, 0, 1, 2))  # channels padded (ResNet's option-A shortcut): still batch-last
