@@ -146,14 +146,17 @@ def _conv(m, device, x, w, b, stride, padding, dilation):
     p = _plan(device, x.shape, w.shape, stride, padding, dilation, x.itemsize)
     w2 = w.reshape(O, p.K)
     out = m.empty((O, p.oh, p.ow, p.N), dtype=x.dtype)
+    b = None if b is None else b.astype(x.dtype, copy=False).reshape(O, 1)
     if p.pointwise:
         m.matmul(w2, chwn(x, m).reshape(p.C, -1), out=out.reshape(O, -1))
+        if b is not None:
+            out.reshape(O, -1)[...] += b
     else:
         xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
         for r0, R in p.blocks:
-            m.matmul(w2, p.unfold(m, xpd, buf, r0, R), out=_rows(out, r0, R))
-    if b is not None:
-        out += b.astype(out.dtype, copy=False).reshape(O, 1, 1, 1)
+            block = m.matmul(w2, p.unfold(m, xpd, buf, r0, R), out=_rows(out, r0, R))
+            if b is not None:  # while the block is in cache
+                block += b
     return out
 
 
