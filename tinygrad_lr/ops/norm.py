@@ -29,6 +29,12 @@ def _channel_major(a, m):
     return cm, lambda b: m.moveaxis(b.reshape((C, N) + rest), 0, 1)
 
 
+def _rowdot(m, a, b):
+    """Σ_j a[i, j]·b[i, j] for each row i, as a batch of dot products (BLAS: a quarter of the time of
+    (a * b).sum(1), and no temporary)."""
+    return m.matmul(a[:, None, :], b[:, :, None]).reshape(a.shape[0])
+
+
 class BatchNorm(Function):
     """y = x̂·w + b with x̂ = (x - μ)/√(σ² + eps), μ and σ² (biased) the mean and variance of each channel (dim 1)
     over the M elements of the other dims;  db = Σ g, dw = Σ g·x̂, dx = w/√(σ² + eps) · (g - db/M - x̂·dw/M).
@@ -40,16 +46,14 @@ class BatchNorm(Function):
         self.M = x2.shape[1]
         mean = x2.mean(1)
         xc = x2 - mean[:, None]
-        var = (xc * xc).mean(1)
+        var = _rowdot(m, xc, xc) / self.M
         if stats is not None:
             stats["mean"], stats["var"] = mean, var
         self.inv = 1.0 / m.sqrt(var + eps)
-        xc *= self.inv[:, None]
-        self.xhat = xc
-        if w is None:
-            return back(xc)
-        y = xc * w[:, None]
-        y += b[:, None]
+        self.xc = xc  # x̂ = xc·inv, formed only inside the passes that need it
+        y = xc * (self.inv if w is None else self.inv * w)[:, None]
+        if b is not None:
+            y += b[:, None]
         return back(y)
 
     def backward(self, g, out, needs):
@@ -58,15 +62,16 @@ class BatchNorm(Function):
             return self._backward_graph(g, needs, affine)
         m = xp(self.device)
         g2, back = _channel_major(g.data, m)
-        xhat, M = self.xhat, self.M
+        xc, inv, M = self.xc, self.inv, self.M
         db = g2.sum(1)
-        dw = (g2 * xhat).sum(1)
+        dw = _rowdot(m, g2, xc) * inv  # Σ g·x̂
         res = [None] * len(self.parents)
-        if needs[0]:
-            k = self.inv if not affine else self.inv * self.parents[1].data
-            dx = xhat * (-k * dw / M)[:, None]
-            dx += (k * db / -M)[:, None]
-            dx += g2 * k[:, None]
+        if needs[0]:  # dx = k·g - k·db/M - x̂·k·dw/M with k = w·inv, x̂ = xc·inv
+            k = inv if not affine else inv * self.parents[1].data
+            t = xc * (k * inv * dw / M)[:, None]
+            t += (k * db / M)[:, None]
+            dx = g2 * k[:, None]
+            dx -= t
             res[0] = Tensor.wrap(back(dx), self.device)
         if affine:
             res[1] = Tensor.wrap(dw, self.device) if needs[1] else None
