@@ -15,6 +15,7 @@ that layout (NumPy's ufuncs follow their input's memory order), and the next con
 without a copy. In that layout each kernel offset's im2col slice is a copy of contiguous runs of ow·N elements,
 the GEMM weight (O, C·kh·kw) @ columns (C·kh·kw, oh·ow·N) writes its result directly in the layout of the
 output, and col2im adds contiguous runs back. An input in any other layout is copied into (C, H, W, N) once.
+With unit stride the input gradient is itself a convolution (of g with the flipped kernel), which skips col2im.
 
 Blocking. On the CPU the columns are built a block of output rows at a time into a buffer that stays in cache
 (BLOCK_BYTES), each block's GEMM writes its rows of the output in place, and the columns are never stored: the
