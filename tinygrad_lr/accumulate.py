@@ -55,7 +55,7 @@ class GradSum:
             if isinstance(old, LazyGrad):
                 old = old.dense()
             elif isinstance(g, LazyGrad):
-                old = Tensor.wrap(old.data.copy(), old.device)
+                old = Tensor.wrap(old.data.copy(order="K"), old.device)  # in its layout
             else:
                 old = old + g
                 self.owned.add(id(old))
@@ -97,12 +97,14 @@ class LazyGrad:
 
 
 class SparseGrad(LazyGrad):
-    """d(x[index])/dx applied to g: g at `index`, zero elsewhere (see the module docstring)."""
-    __slots__ = ("g", "index", "shape", "dtype", "device", "advanced")
+    """d(x[index])/dx applied to g: g at `index`, zero elsewhere (see the module docstring). `order`: the memory
+    order of x (None: C order), which the dense gradient takes."""
+    __slots__ = ("g", "index", "shape", "dtype", "device", "advanced", "order")
 
-    def __init__(self, g, index, shape, advanced):
+    def __init__(self, g, index, shape, advanced, order=None):
         self.g, self.index, self.shape, self.dtype, self.device = g, index, shape, g.dtype, g.device
         self.advanced = advanced  # integer-array indexing may repeat an element: scatter-add
+        self.order = order
 
     def add_to(self, arr):
         if self.advanced:
@@ -111,7 +113,17 @@ class SparseGrad(LazyGrad):
             arr[self.index] += self.g.data
 
     def dense(self):
-        arr = xp(self.device).zeros(self.shape, dtype=self.dtype)
+        arr = empty_in_order(xp(self.device), self.shape, self.dtype, self.order, fill=0)
         self.add_to(arr)
         return Tensor.wrap(arr, self.device)
+
+
+def empty_in_order(m, shape, dtype, order=None, fill=None):
+    """An array of `shape` whose dims lie in memory in `order` (outermost first; None: C order), optionally
+    filled: the layout-keeping counterpart of empty/zeros (a gradient or a padded copy of a permuted view)."""
+    if order is None:
+        return m.empty(shape, dtype=dtype) if fill is None else m.full(shape, fill, dtype=dtype)
+    arr = m.empty(tuple(shape[i] for i in order), dtype=dtype) if fill is None else \
+        m.full(tuple(shape[i] for i in order), fill, dtype=dtype)
+    return arr.transpose(sorted(range(len(shape)), key=order.__getitem__))
 

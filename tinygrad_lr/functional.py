@@ -1,12 +1,12 @@
 """The user-facing F namespace, as torch.nn.functional. Everything here is composed of engine ops, so every
 function has first- and higher-order derivatives without a backward of its own."""
-import math
 import numbers
 
 from . import backend
-from .ops.conv import Fold, Unfold, out_size
-from .ops.nn import BatchNorm, LogSoftmax
-from .ops.reduce import Max
+from .ops.conv import Conv2d, Fold, Unfold, out_size
+from .ops.nn import LogSoftmax
+from .ops.norm import BatchNorm
+from .ops.pool import AvgPool2d, MaxPool2d
 from .tensor import Tensor, dims_of
 
 
@@ -56,38 +56,6 @@ def log_softmax(x, dim=-1):
     return LogSoftmax.apply(x, dim=dims_of(dim, x.ndim)[0])
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
-    """Batch normalisation over every dim but dim 1, as torch.nn.functional.batch_norm. training=True normalises
-    with the batch's mean and biased variance (one op, ops.nn.BatchNorm) and, when running_mean / running_var are
-    given, moves them by `momentum` (the variance with the unbiased estimate, as torch); training=False uses the
-    running statistics."""
-    C = input.shape[1]
-    shape = (1, C) + (1,) * (input.ndim - 2)
-    w = weight if weight is not None else Tensor.ones(C, device=input.device, dtype=input.dtype)
-    b = bias if bias is not None else Tensor.zeros(C, device=input.device, dtype=input.dtype)
-    if not training:
-        scale = w * (running_var.reshape(C) + eps) ** -0.5
-        return input * scale.reshape(shape) + (b - running_mean.reshape(C) * scale).reshape(shape)
-    axes = (0,) + tuple(range(2, input.ndim))
-    out = BatchNorm.apply(input, w, b, axes=axes, eps=eps)
-    if running_mean is not None:
-        mean, var = _batch_statistics(input, out, axes)
-        n = input.data.size // C
-        running_mean.data = ((1 - momentum) * running_mean.data + momentum * mean.reshape(-1)).astype(
-            running_mean.dtype)
-        running_var.data = ((1 - momentum) * running_var.data + momentum * var.reshape(-1) * (n / max(n - 1, 1))
-                            ).astype(running_var.dtype)
-    return out
-
-
-def _batch_statistics(input, out, axes):
-    if out._ctx is not None:  # the op computed them
-        return out._ctx.statistics()
-    x = input.data  # no graph was recorded (no_grad): compute them again
-    mean = x.mean(axis=axes, keepdims=True)
-    return mean, ((x - mean) ** 2).mean(axis=axes, keepdims=True)
-
-
 def linear(x, weight, bias=None):
     """x @ weightᵀ + bias, weight of shape (out_features, in_features) as torch."""
     if x.shape[-1] != weight.shape[-1]:
@@ -98,7 +66,9 @@ def linear(x, weight, bias=None):
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
-    """2-D cross-correlation (torch.nn.functional.conv2d, groups=1): unfold to columns, then one GEMM."""
+    """2-D cross-correlation (torch.nn.functional.conv2d, groups=1): one Conv2d op (ops/conv.py: im2col in the
+    batch-last layout, a block of output rows at a time, one GEMM per block), whose gradients are the
+    ConvTranspose2d and ConvWeight ops, and theirs again these three."""
     if x.ndim != 4 or weight.ndim != 4:
         raise ValueError(f"conv2d: expected input (N, C, H, W) and weight (O, C, kh, kw), got {x.shape} and "
                          f"{weight.shape}")
@@ -112,11 +82,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
     if oh < 1 or ow < 1:
         raise ValueError(f"conv2d: kernel {(kh, kw)} (dilation {(dh, dw)}) is larger than the padded input "
                          f"{(H + 2 * ph, W + 2 * pw)}")
-    if ph or pw:
-        x = x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    cols = Unfold.apply(x, kernel=(kh, kw), stride=(sh, sw), dilation=(dh, dw))
-    out = (weight.reshape(O, C * kh * kw) @ cols).reshape(O, N, oh, ow).permute(1, 0, 2, 3)
-    return out if bias is None else out + bias.reshape(1, O, 1, 1)
+    if bias is not None and bias.shape != (O,):
+        raise ValueError(f"conv2d: bias of shape {bias.shape} for {O} output channels")
+    geo = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw))
+    return Conv2d.apply(x, weight, **geo) if bias is None else Conv2d.apply(x, weight, bias, **geo)
 
 
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
@@ -134,7 +103,7 @@ def fold(cols, output_size, kernel_size, dilation=1, stride=1):
                       stride=_pair(stride, "stride"), dilation=_pair(dilation, "dilation"))
 
 
-def _pool_cols(x, kernel_size, stride, padding, dilation, pad_value, name):
+def _pool_args(x, kernel_size, stride, padding, dilation, name):
     if x.ndim != 4:
         raise ValueError(f"{name}: expected input (N, C, H, W), got shape {x.shape}")
     N, C, H, W = x.shape
@@ -147,29 +116,50 @@ def _pool_cols(x, kernel_size, stride, padding, dilation, pad_value, name):
     if oh < 1 or ow < 1:
         raise ValueError(f"{name}: window {k} (dilation {d}) is larger than the padded input "
                          f"{(H + 2 * p[0], W + 2 * p[1])} of shape {x.shape}")
-    if p[0] or p[1]:
-        x = x.pad(((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])), value=pad_value)
-    cols = Unfold.apply(x, kernel=k, stride=s, dilation=d)  # (C·kh·kw, N·oh·ow)
-    return cols.reshape(C, k[0] * k[1], N * oh * ow), (N, C, oh, ow)
+    return dict(kernel=k, stride=s, padding=p), d, (oh, ow)
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1):
-    """Max over each window; the backward sends the gradient to the window's first maximum through a mask
-    (a masked scatter, whose own backward is the masked gather)."""
-    cols, (N, C, oh, ow) = _pool_cols(x, kernel_size, stride, padding, dilation, -math.inf, "max_pool2d")
-    out = Max.apply(cols, axis=(1,), keepdim=False, first=True)
-    return out.reshape(C, N, oh, ow).permute(1, 0, 2, 3)
+    """Max over each window (padding counts as -inf); the backward sends the gradient to the window's first
+    maximum (ops/pool.py: a scatter, whose own backward is the matching gather)."""
+    geo, d, _ = _pool_args(x, kernel_size, stride, padding, dilation, "max_pool2d")
+    return MaxPool2d.apply(x, dilation=d, **geo)
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
-    cols, (N, C, oh, ow) = _pool_cols(x, kernel_size, stride, padding, 1, 0.0, "avg_pool2d")
-    if count_include_pad or not padding:
-        out = cols.mean(1)
-    else:  # divide by the number of real (unpadded) elements in each window
-        ones = Tensor.ones((1, 1) + x.shape[2:], device=x.device, dtype=x.dtype)
-        counts = unfold(ones, kernel_size, 1, padding, kernel_size if stride is None else stride).sum(0).detach()
-        out = (cols.sum(1).reshape(C, N, oh * ow) / counts).reshape(C, N * oh * ow)
-    return out.reshape(C, N, oh, ow).permute(1, 0, 2, 3)
+    """Mean over each window; with padding and count_include_pad=False, over the window's unpadded elements."""
+    geo, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
+    (kh, kw), (sh, sw), (ph, pw) = geo["kernel"], geo["stride"], geo["padding"]
+    if count_include_pad or not (ph or pw):
+        scale = 1.0 / (kh * kw)
+    else:  # 1 / the number of real (unpadded) elements in each window: rows in range times columns in range
+        m = backend.xp(x.device)
+        rows = m.minimum(m.arange(oh) * sh - ph + kh, x.shape[2]) - m.maximum(m.arange(oh) * sh - ph, 0)
+        cols = m.minimum(m.arange(ow) * sw - pw + kw, x.shape[3]) - m.maximum(m.arange(ow) * sw - pw, 0)
+        scale = 1.0 / (rows[:, None] * cols[None, :]).astype(x.dtype)
+    return AvgPool2d.apply(x, scale=scale, **geo)
+
+
+def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False, momentum=0.1,
+               eps=1e-5):
+    """Normalise each channel (dim 1) by the batch's mean and biased variance (training, or no running
+    statistics) or by the running ones; then scale by weight and shift by bias. In training the running
+    statistics, when given, move by momentum towards the batch's mean and unbiased variance (as torch). The
+    training case is one op (ops/norm.py) with an analytic, differentiable backward."""
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if training or running_mean is None:
+        stats = {}
+        y = BatchNorm.apply(x, eps=eps, stats=stats) if weight is None else \
+            BatchNorm.apply(x, weight, bias, eps=eps, stats=stats)
+        if training and running_mean is not None:
+            n = x.data.size // x.shape[1]
+            running_mean.data = ((1 - momentum) * running_mean.data + momentum * stats["mean"]).astype(
+                running_mean.dtype)
+            running_var.data = ((1 - momentum) * running_var.data + momentum * stats["var"] * n /
+                                max(n - 1, 1)).astype(running_var.dtype)
+        return y
+    y = (x - running_mean.reshape(shape)) / (running_var.reshape(shape) + eps).sqrt()
+    return y * weight.reshape(shape) + bias.reshape(shape) if weight is not None else y
 
 
 def dropout(x, p=0.5, training=True):

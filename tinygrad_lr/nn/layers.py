@@ -100,13 +100,11 @@ class _BatchNorm(Module):
 
     def forward(self, x):
         self._check(x)
-        batch_stats = self.training or not self.track_running_stats
+        training = self.training or not self.track_running_stats
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data = self.num_batches_tracked.data + 1
-        track = self.training and self.track_running_stats
-        return F.batch_norm(x, self.running_mean if track or not batch_stats else None,
-                            self.running_var if track or not batch_stats else None, self.weight, self.bias,
-                            batch_stats, self.momentum, self.eps)
+        rm, rv = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
+        return F.batch_norm(x, rm, rv, self.weight, self.bias, training, self.momentum, self.eps)
 
     def extra_repr(self):
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}"

@@ -46,13 +46,32 @@ class Pad(Function):
     """a padded with a constant;  the gradient is the slice of g where a sits."""
     def forward(self, a, pads=None, value=0.0):
         self.slices = tuple(slice(lo, lo + s) for (lo, _), s in zip(pads, a.shape))
-        return xp(self.device).pad(a, pads, constant_values=value)
+        # the result keeps a's memory order (xp.pad would make it C-ordered): a permuted view such as the
+        # batch-last layout of the convolutions stays in that layout
+        shape = tuple(lo + s + hi for (lo, hi), s in zip(pads, a.shape))
+        out = accumulate.empty_in_order(xp(self.device), shape, a.dtype, memory_order(a))
+        for d, (lo, hi) in enumerate(pads):
+            inner = self.slices[:d]
+            if lo:
+                out[inner + (slice(0, lo),)] = value
+            if hi:
+                out[inner + (slice(lo + a.shape[d], None),)] = value
+        out[self.slices] = a
+        return out
 
     def backward(self, g, out, needs):
         return g[self.slices]
 
     def jvp(self, tangents, out):  # the padding is a constant: its tangent is 0 whatever the pad value
         return Pad.apply(tangents[0], pads=self.kw["pads"], value=0.0)
+
+
+def memory_order(a):
+    """a's dims from outermost to innermost in memory, or None when that is C order."""
+    if a.ndim < 2 or a.flags.c_contiguous:
+        return None
+    order = tuple(sorted(range(a.ndim), key=lambda i: (-a.strides[i], i)))
+    return None if order == tuple(range(a.ndim)) else order
 
 
 def _is_advanced(index):
@@ -64,19 +83,21 @@ class Getitem(Linear):
     """a[index];  the gradient is g scattered back to `index` (added where an index repeats), zero elsewhere."""
     def forward(self, a, index=None):
         self.in_shape, self.index = a.shape, index
+        self.order = memory_order(a)  # the gradient is made in a's memory layout
         return a[index]
 
     def backward(self, g, out, needs):
         if accumulate.FAST and not is_grad_enabled():  # a plain backward: the walk adds g in place (SparseGrad)
-            return accumulate.SparseGrad(g, self.index, self.in_shape, _is_advanced(self.index))
-        return IndexAdd.apply(g, index=self.index, shape=self.in_shape)
+            return accumulate.SparseGrad(g, self.index, self.in_shape, _is_advanced(self.index), self.order)
+        return IndexAdd.apply(g, index=self.index, shape=self.in_shape, order=self.order)
 
 
 class IndexAdd(Linear):
-    """zeros(shape)[index] += g, the adjoint of indexing;  its gradient is indexing again: g[index]."""
-    def forward(self, g, index=None, shape=None):
+    """zeros(shape)[index] += g, the adjoint of indexing;  its gradient is indexing again: g[index]. `order`:
+    the memory order of the result (None: C order)."""
+    def forward(self, g, index=None, shape=None, order=None):
         self.index = index
-        out = xp(self.device).zeros(shape, dtype=g.dtype)
+        out = accumulate.empty_in_order(xp(self.device), shape, g.dtype, order, fill=0)
         if _is_advanced(index):
             scatter_add(out, index, g)
         else:  # basic slicing never repeats an element
