@@ -107,14 +107,18 @@ class _Plan:
             for j in range(kw):
                 yield i, j, rows, slice(j * dw, j * dw + sw * (ow - 1) + 1, sw)
 
-    def unfold(self, m, xpd, buf, r0, R):
-        """im2col of output rows r0 .. r0 + R - 1 into buf, as a (C·kh·kw, R·ow·N) matrix: one copy from a
-        (C, kh, kw, R, ow, N) strided view of the padded input (runs of ow·N elements at unit stride)."""
-        cols = self.block(buf, R)
+    def windows(self, m, xpd):
+        """Every window of the padded (C, Hp, Wp, N) input as a (C, kh, kw, oh, ow, N) strided view (no copy)."""
         (kh, kw), (sh, sw), (dh, dw) = self.kernel, self.stride, self.dilation
         sc, sr, sx, sn = xpd.strides
-        cols[...] = m.lib.stride_tricks.as_strided(
-            xpd[:, r0 * sh:], shape=cols.shape, strides=(sc, dh * sr, dw * sx, sh * sr, sw * sx, sn))
+        return m.lib.stride_tricks.as_strided(xpd, shape=(self.C, kh, kw, self.oh, self.ow, self.N),
+                                              strides=(sc, dh * sr, dw * sx, sh * sr, sw * sx, sn))
+
+    def unfold(self, win, buf, r0, R):
+        """im2col of output rows r0 .. r0 + R - 1 into buf, as a (C·kh·kw, R·ow·N) matrix: one copy from the
+        windows view (runs of ow·N elements at unit stride)."""
+        cols = self.block(buf, R)
+        cols[...] = win[:, :, :, r0:r0 + R]
         return cols.reshape(self.K, R * self.ow * self.N)
 
     def fold_add(self, dxp, cols, r0, R):
@@ -153,9 +157,9 @@ def _conv(m, device, x, w, b, stride, padding, dilation):
         if b is not None:
             out.reshape(O, -1)[...] += b
     else:
-        xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
+        win, buf = p.windows(m, pad_chwn(x, padding, m)), p.buffer(m, x.dtype)
         for r0, R in p.blocks:
-            block = m.matmul(w2, p.unfold(m, xpd, buf, r0, R), out=_rows(out, r0, R))
+            block = m.matmul(w2, p.unfold(win, buf, r0, R), out=_rows(out, r0, R))
             if b is not None:  # while the block is in cache
                 block += b
     return out
@@ -258,10 +262,10 @@ class ConvWeight(_Bilinear):
         if p.pointwise:
             gwt = m.matmul(chwn(x, m).reshape(p.C, -1), gc.reshape(O, -1).T)
         else:
-            xpd, buf = pad_chwn(x, padding, m), p.buffer(m, x.dtype)
+            win, buf = p.windows(m, pad_chwn(x, padding, m)), p.buffer(m, x.dtype)
             gwt = tmp = None
             for r0, R in p.blocks:
-                cols = p.unfold(m, xpd, buf, r0, R)
+                cols = p.unfold(win, buf, r0, R)
                 if gwt is None:
                     gwt = m.matmul(cols, _rows(gc, r0, R).T)
                 else:
