@@ -170,6 +170,9 @@ def parse_args(argv):
     ap.add_argument("--threads", type=int, default=2, help="CPU threads for each framework (default 2)")
     ap.add_argument("--batch", type=int, default=None, help=f"batch size (default {spec.BATCH}, --quick 32)")
     ap.add_argument("--json", metavar="PATH", help="save everything measured (raw per-round times included)")
+    ap.add_argument("--pause", type=float, default=0.3,
+                    help="seconds of rest before each measurement when two frameworks alternate (default 0.3): the "
+                         "threads of the one that just ran stop spinning (OpenBLAS, OpenMP busy-wait)")
     ap.add_argument("--no-torch", action="store_true", help="tinygrad_lr and NumPy only, even if torch is importable")
     ap.add_argument("--no-check", action="store_true", help="skip the same-weights correctness check")
     ap.add_argument("--no-memory", action="store_true", help="skip the LeNet5 peak-memory measurement")
@@ -261,6 +264,8 @@ def main(argv=None):
             for (m, w), fws in plan.items():
                 order = fws if r % 2 == 0 else fws[::-1]
                 for fw in order:
+                    if len(order) > 1 and args.pause:  # let the other worker's spinning BLAS/OpenMP threads go to
+                        time.sleep(args.pause)         # sleep first: on 2 cores they would eat into this measurement
                     sec = workers[fw]("time", model=m, workload=w, n=calls[(fw, m, w)])["seconds"]
                     times[fw].setdefault(m, {}).setdefault(w, []).append(statistics.median(sec))
             log(f"round {r + 1}/{args.repeats} done")
