@@ -5,6 +5,7 @@ driven through a closure that returns the loss of the current batch. A checkpoin
 the model, the optimizer (with the learning-rate method's η, tangents and step count), the scheduler, the
 data loader's position and RNG, and the global RNG: 1 epoch + save + load + 1 epoch equals 2 epochs.
 """
+import os
 import time
 
 
@@ -118,7 +119,6 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
     dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr and seconds."""
     start, history = 0, []
     if resume and checkpoint_path is not None:
-        import os
         if os.path.exists(checkpoint_path):
             start, history = load_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler)
     for epoch in range(start, epochs):

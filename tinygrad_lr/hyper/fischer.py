@@ -1,5 +1,6 @@
 """Fischer's "+" methods (Fischer 2020, "An adaptive learning rate method for gradient descent
 algorithms", blog post; see docs/sources.md): η updated by the product of successive raw gradients."""
+from ..tensor import Tensor
 from .base import LRMethod
 
 
@@ -45,7 +46,6 @@ class FischerPlus(LRMethod):
         return {"prev": None if self.prev is None else [g.numpy().copy() for g in self.prev]}
 
     def load_extra_state(self, state):
-        from ..tensor import Tensor
         prev = state.get("prev")
         self.prev = None if prev is None else [Tensor(a, device=p.device, dtype=p.dtype)
                                                for a, p in zip(prev, self.params)]
