@@ -69,7 +69,7 @@ class Report:
             f"tinygrad_lr vs PyTorch on {dev}, float32, batch {s['batch']} — {m['date']}",
             f"machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), {m['platform']}, "
             f"Python {m['python']}",
-            f"versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()) + f"; NumPy's BLAS: {m['numpy_blas']}"
+            "versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()) + f"; NumPy's BLAS: {m['numpy_blas']}"
             + (f"; env {m['env']}" if m["env"] else ""),
             f"threads: {s['threads']} per framework (OMP/OPENBLAS/MKL_NUM_THREADS"
             + (", torch.set_num_threads" if "torch" in wk else "") + "); one worker process per framework; "

@@ -11,7 +11,7 @@ import pytest
 import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, nn
-from tinygrad_lr.gradcheck import gradcheck, gradgradcheck
+from tinygrad_lr.gradcheck import gradcheck
 from tinygrad_lr.ops.rnn import CatMatMul, LSTMCell, LSTMCellGrad, lstm_cell
 
 from helpers import check, t

@@ -3,7 +3,7 @@ from . import backend
 from .autograd import enable_grad, grad, hvp, is_grad_enabled, jvp, no_grad
 from .backend import cuda_available, get_default_device, manual_seed, set_default_device
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
-from . import methods  # binds Tensor's methods to the ops (see methods.py)
+from . import methods  # noqa: F401  (imported for its effect: binds Tensor's methods to the ops; see methods.py)
 from . import functional, nn, optim, hyper
 from ._checkout import register as _register_checkout
 

@@ -4,7 +4,7 @@ A `Function` computes its forward on raw arrays and its backward with Tensor ops
 those backward ops with grad mode set to `create_graph`: off, they record nothing (a plain backward); on, they
 record a graph of their own, which is what makes grad-of-grad and Hessian-vector products work for every op.
 
-Reading order: `Function`, then its two specialisations `Elementwise` and `Linear` (the three forward-mode
+Reading order: `Function`, then its specialisations `Elementwise`, `Linear` and `Bilinear` (the forward-mode
 rules sit side by side there), then `backprop` (the reverse walk), then the user-facing `backward`, `grad`,
 `jvp` and `hvp`. How gradients are summed, quickly, is accumulate.py's business.
 """
@@ -103,10 +103,10 @@ class Function:
     def backward(self, g, out, needs):
         raise NotImplementedError
 
-    # Forward mode: d(out) from the parents' tangents (None = zero), in Tensor ops. Three rules, side by side:
+    # Forward mode: d(out) from the parents' tangents (None = zero), in Tensor ops. The rules, side by side:
     def jvp(self, tangents, out):
         """Any op: its VJP is linear in g, so the gradient of <VJP(g), tangents> w.r.t. g is the JVP (the
-        double-VJP trick). It costs two backward passes of the op; the two classes below are cheaper."""
+        double-VJP trick). It costs two backward passes of the op; the classes below are cheaper."""
         u = Tensor.zeros_like(out).requires_grad_()
         prev = _enabled[0]
         with enable_grad():
@@ -140,6 +140,16 @@ class Linear(Function):
 
     def jvp(self, tangents, out):
         return type(self).apply(tangents[0], **self.kw)
+
+
+class Bilinear(Function):
+    """An op bilinear in its first two inputs (matmul, convolution and its gradients): its JVP is op(da, b) +
+    op(a, db), the op itself applied twice."""
+
+    def jvp(self, tangents, out):
+        (a, b), (ta, tb) = self.parents[:2], tangents[:2]
+        terms = [type(self).apply(*pair, **self.kw) for pair, t in (((ta, b), ta), ((a, tb), tb)) if t is not None]
+        return None if not terms else terms[0] if len(terms) == 1 else terms[0] + terms[1]
 
 
 # ---- the reverse walk --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ Blocking. On the CPU the columns are built a block of output rows at a time into
 weight gradient rebuilds them block by block. So a convolution keeps only its input for the backward pass, as
 torch does, and the full im2col matrix (75 MB for a 16-channel 3x3 layer at 32x32, batch 128) is never made.
 """
-from ..autograd import Function, Linear
+from ..autograd import Bilinear, Linear
 from ..backend import xp
 from ..tensor import Tensor
 
@@ -165,23 +165,7 @@ def _conv(m, device, x, w, b, stride, padding, dilation):
     return out
 
 
-class _Bilinear(Function):
-    """An op bilinear in its first two inputs: its JVP is op(dx, w) + op(x, dw)."""
-
-    def jvp(self, tangents, out):
-        a, b = self.parents[:2]
-        ta, tb = tangents[:2]
-        terms = []
-        if ta is not None:
-            terms.append(type(self).apply(ta, b, **self.kw))
-        if tb is not None:
-            terms.append(type(self).apply(a, tb, **self.kw))
-        if not terms:
-            return None
-        return terms[0] if len(terms) == 1 else terms[0] + terms[1]
-
-
-class Conv2d(_Bilinear):
+class Conv2d(Bilinear):
     """y = conv(x, w) (+ b): 2-D cross-correlation, x (N, C, H, W), w (O, C, kh, kw), b (O,);
     dx = ConvTranspose2d(g, w), dw = ConvWeight(x, g), db = Σ g over (N, oh, ow)."""
 
@@ -209,7 +193,7 @@ class Conv2d(_Bilinear):
         return d
 
 
-class ConvTranspose2d(_Bilinear):
+class ConvTranspose2d(Bilinear):
     """dx = conv_transpose(g, w): col2im of wᵀ @ g, an (N, C, H, W) input gradient (H, W = hw), the adjoint of
     x -> conv(x, w);  dg = Conv2d(h, w), dw = ConvWeight(h, g)."""
 
@@ -247,7 +231,7 @@ class ConvTranspose2d(_Bilinear):
         return dg, dw
 
 
-class ConvWeight(_Bilinear):
+class ConvWeight(Bilinear):
     """dw = Σ over positions of g ⊗ im2col(x): the (O, C, kh, kw) weight gradient of conv(x, w) for output
     gradient g;  dx = ConvTranspose2d(g, H), dg = Conv2d(x, H)."""
 

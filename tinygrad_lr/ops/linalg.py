@@ -1,13 +1,13 @@
 """Matrix product (batched, broadcasting batch dims), and the matmul method. Backward: two more matmuls; the walk
 sums batch dims."""
-from ..autograd import Function
+from ..autograd import Bilinear
 
 
 def _f_order(x):
     return x.ndim == 2 and x.data.flags.f_contiguous and not x.data.flags.c_contiguous
 
 
-class MatMul(Function):
+class MatMul(Bilinear):
     """a @ b;  d/da = g @ bᵀ, d/db = aᵀ @ g (bilinear: the JVP is da @ b + a @ db)."""
     def forward(self, a, b):
         return a @ b
@@ -22,12 +22,6 @@ class MatMul(Function):
         if needs[1]:
             gb = (g.mT @ a).mT if _f_order(b) else a.mT @ g
         return ga, gb
-
-    def jvp(self, tangents, out):
-        (ta, tb), (a, b) = tangents, self.parents
-        da = None if ta is None else ta @ b
-        db = None if tb is None else a @ tb
-        return db if da is None else da if db is None else da + db
 
 
 # ---- the Tensor methods (bound in methods.py) ----------------------------------------------------------------

@@ -27,7 +27,8 @@ class Adagrad(Optimizer):
 
 
 class RMSprop(Optimizer):
-    r"""RMSprop (Tieleman & Hinton 2012, Coursera lecture 6.5; also in Nan Ye's lecture "Adaptive learning rates"), as torch.optim.RMSprop:
+    r"""RMSprop (Tieleman & Hinton 2012, Coursera lecture 6.5; also in Nan Ye's lecture "Adaptive learning
+    rates"), as torch.optim.RMSprop:
 
         d = g + λ·w
         v = α·v + (1 - α)·d²

@@ -126,8 +126,9 @@ class CyclicLR(LRScheduler):
 
 
 class TrapezoidLR(LRScheduler):
-    """Trapezoid schedule (a baseline of Wójcik, Maziarka & Tabor 2019, LOSSGRAD, arXiv:1902.07656): linear warm-up from 0 over `warmup` steps, constant
-    η0, then a linear decay to 0 over the last `cooldown` of `total_steps`."""
+    """Trapezoid schedule (a baseline of Wójcik, Maziarka & Tabor 2019, LOSSGRAD, arXiv:1902.07656): linear
+    warm-up from 0 over `warmup` steps, constant η0, then a linear decay to 0 over the last `cooldown` of
+    `total_steps`."""
     def __init__(self, optimizer, total_steps, warmup=0.1, cooldown=0.1, last_epoch=-1):
         self.total_steps = total_steps
         self.warm = int(round(warmup * total_steps)) if isinstance(warmup, float) else warmup
@@ -146,7 +147,8 @@ class TrapezoidLR(LRScheduler):
 
 
 class ReduceLROnPlateau(_State):
-    """Annealing when the error plateaus (the "annealing" of Nan Ye's lecture "Adaptive learning rates"): multiply η by `factor` after `patience` epochs without
+    """Annealing when the error plateaus (the "annealing" of Nan Ye's lecture "Adaptive learning rates"):
+    multiply η by `factor` after `patience` epochs without
     improvement of the monitored metric (mode "min" or "max", relative threshold), down to min_lr."""
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, cooldown=0, min_lr=0.0):
         if factor >= 1.0:

@@ -1,4 +1,5 @@
-"""Diagonal Newton (Nan Ye, lecture "Adaptive learning rates", University of Queensland): w_i ← w_i - g_i / (h_i + ε), with the Hessian diagonal h estimated by
+"""Diagonal Newton (Nan Ye, lecture "Adaptive learning rates", University of Queensland):
+w_i ← w_i - g_i / (h_i + ε), with the Hessian diagonal h estimated by
 Hutchinson's method from Hessian-vector products with Rademacher vectors (as AdaHessian does)."""
 from ..autograd import enable_grad, grad, no_grad
 from ..backend import rng
