@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+import tinygrad_lr as tl
 from tinygrad_lr import Tensor
 from tinygrad_lr.gradcheck import gradcheck, gradgradcheck
 
@@ -45,3 +46,21 @@ def check(fn, *inputs, atol=1e-5, rtol=1e-3, second=True):
     assert gradcheck(fn, list(inputs), atol=atol, rtol=rtol)
     if second:
         assert gradgradcheck(fn, list(inputs), atol=atol, rtol=rtol)
+
+
+def hvp_vs_fd(inputs, loss_fn, rng):
+    """tl.hvp(loss_fn(), inputs, v) against (∇L(w + εv) − ∇L(w − εv)) / 2ε for a random v (inputs in float64)."""
+    v = [Tensor(rng.standard_normal(p.shape)) for p in inputs]
+    hv = tl.hvp(loss_fn(), inputs, v)
+    base = [p.numpy().copy() for p in inputs]
+
+    def grads_at(sign, eps=1e-5):
+        for p, b, u in zip(inputs, base, v):
+            p.data = Tensor(b + sign * eps * u.numpy(), device=p.device).data
+        return [g.numpy() for g in tl.grad(loss_fn(), inputs)]
+    gp, gm = grads_at(1), grads_at(-1)
+    for p, b in zip(inputs, base):
+        p.data = Tensor(b, device=p.device).data
+    fd = np.concatenate([((a - b) / 2e-5).ravel() for a, b in zip(gp, gm)])
+    an = np.concatenate([h.numpy().ravel() for h in hv])
+    np.testing.assert_allclose(an, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())

@@ -10,6 +10,8 @@ import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, models, nn, optim
 from tinygrad_lr.train import fit
 
+from helpers import hvp_vs_fd
+
 
 @pytest.mark.parametrize("build,shape,out", [
     (lambda: models.MLP([784, 512, 256, 10]), (2, 1, 28, 28), (2, 10)),
@@ -87,22 +89,7 @@ def test_lstm_classifier_ignores_trailing_padding():
 def _hvp_vs_fd(model, loss_fn, seed=0):
     """tl.hvp against (∇L(w + εv) − ∇L(w − εv)) / 2ε for a random v, in float64."""
     model.double()
-    ps = model.parameters()
-    rng = np.random.default_rng(seed)
-    v = [Tensor(rng.standard_normal(p.shape)) for p in ps]
-    hv = tl.hvp(loss_fn(), ps, v)
-    base = [p.numpy().copy() for p in ps]
-
-    def grads_at(sign, eps=1e-5):
-        for p, b, u in zip(ps, base, v):
-            p.data = Tensor(b + sign * eps * u.numpy(), device=p.device).data
-        return [g.numpy() for g in tl.grad(loss_fn(), ps)]
-    gp, gm = grads_at(1), grads_at(-1)
-    for p, b in zip(ps, base):
-        p.data = Tensor(b, device=p.device).data
-    fd = np.concatenate([((a - b) / 2e-5).ravel() for a, b in zip(gp, gm)])
-    an = np.concatenate([h.numpy().ravel() for h in hv])
-    np.testing.assert_allclose(an, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+    hvp_vs_fd(model.parameters(), loss_fn, np.random.default_rng(seed))
 
 
 def test_hvp_through_mlp():

@@ -14,7 +14,7 @@ from tinygrad_lr import Tensor, nn
 from tinygrad_lr.gradcheck import gradcheck
 from tinygrad_lr.ops.rnn import CatMatMul, LSTMCell, LSTMCellGrad, lstm_cell
 
-from helpers import check, t
+from helpers import check, hvp_vs_fd, t
 
 H = 3
 
@@ -242,20 +242,7 @@ def test_hvp_through_two_layer_bidirectional_lstm_with_lengths_vs_finite_differe
     """tl.hvp against (∇L(w + εv) − ∇L(w − εv)) / 2ε, w = every parameter, the input and the initial state."""
     lstm, loss, inputs, rng = _setup(1)
     run = lambda x, lengths, hx: lstm(x, hx, lengths=lengths)  # noqa: E731
-    v = [Tensor(rng.standard_normal(p.shape)) for p in inputs]
-    hv = tl.hvp(loss(run), inputs, v)
-    base = [p.numpy().copy() for p in inputs]
-
-    def grads_at(sign, eps=1e-5):
-        for p, b, u in zip(inputs, base, v):
-            p.data = Tensor(b + sign * eps * u.numpy(), device=p.device).data
-        return [g.numpy() for g in tl.grad(loss(run), inputs)]
-    gp, gm = grads_at(1), grads_at(-1)
-    for p, b in zip(inputs, base):
-        p.data = Tensor(b, device=p.device).data
-    fd = np.concatenate([((a - b) / 2e-5).ravel() for a, b in zip(gp, gm)])
-    an = np.concatenate([h.numpy().ravel() for h in hv])
-    np.testing.assert_allclose(an, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+    hvp_vs_fd(inputs, lambda: loss(run), rng)
 
 
 def test_lstm_float32_matches_float64():
