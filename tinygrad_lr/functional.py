@@ -4,6 +4,7 @@ import numbers
 
 from . import backend
 from .ops.conv import Conv2d, Fold, Unfold, out_size
+from .ops.linalg import Affine
 from .ops.nn import LogSoftmax
 from .ops.norm import BatchNorm
 from .ops.pool import AvgPool2d, MaxPool2d
@@ -61,8 +62,11 @@ def linear(x, weight, bias=None):
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
                          f"(in_features {weight.shape[-1]})")
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    if weight.ndim != 2 or x.ndim == 0 or (bias is not None and (not isinstance(bias, Tensor) or
+                                                                 bias.shape != weight.shape[:1])):
+        out = x @ weight.T
+        return out if bias is None else out + bias
+    return Affine.apply(x, weight, bias) if bias is not None else Affine.apply(x, weight)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1):
