@@ -174,6 +174,97 @@ def set_rng_state(state, device="cpu"):
         r.bit_generator.state = state
 
 
+# ---- CPU threads ---------------------------------------------------------------------------------------------
+# NumPy runs its elementwise loops and copies on one core and its BLAS on as many as OpenBLAS was told. The
+# convolution ops split their blocks (im2col + GEMM, independent) over `get_num_threads()` Python threads instead,
+# each with a one-thread BLAS: NumPy releases the GIL inside copies and GEMMs, so the blocks run in parallel and the
+# im2col copies, which one BLAS call cannot parallelise, do too. That needs OpenBLAS's thread-local thread count
+# (openblas_set_num_threads_local, OpenBLAS >= 0.3.27, what NumPy's wheels bundle); without it the blocks run one
+# after the other, as before.
+_threads = [None]  # [n]: the number of threads; None until first asked
+_pool = [None, 0]  # [ThreadPoolExecutor, its size]
+_blas = [False, None]  # [looked up, (set_num_threads, set_num_threads_local) or None]
+
+
+def _blas_setters():
+    """OpenBLAS's (global, thread-local) thread-count setters from the library NumPy loaded, or None."""
+    if not _blas[0]:
+        _blas[0] = True
+        try:
+            with open("/proc/self/maps") as f:
+                paths = {line.split()[-1] for line in f if "openblas" in line.lower() and ".so" in line}
+            for path in sorted(paths):
+                lib = ctypes.CDLL(path)
+                local = getattr(lib, "openblas_set_num_threads_local", None)
+                glob = next((getattr(lib, n) for n in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads",
+                                                       "openblas_set_num_threads64_") if hasattr(lib, n)), None)
+                if local is not None:
+                    local.argtypes, local.restype = [ctypes.c_int], ctypes.c_int
+                    _blas[1] = (glob, local)
+                    break
+        except (OSError, AttributeError, IndexError):
+            _blas[1] = None
+    return _blas[1]
+
+
+def _default_threads():
+    for var in ("TINYGRAD_LR_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        v = os.environ.get(var, "")
+        if v.isdigit() and int(v) > 0:
+            return int(v)
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def get_num_threads():
+    """The number of CPU threads the ops may use (torch.get_num_threads): $TINYGRAD_LR_NUM_THREADS, else
+    $OMP_NUM_THREADS, else $OPENBLAS_NUM_THREADS, else the CPUs this process may run on."""
+    if _threads[0] is None:
+        _threads[0] = _default_threads()
+    return _threads[0]
+
+
+def set_num_threads(n):
+    """Use n CPU threads (torch.set_num_threads): for the convolution blocks, and, where NumPy's OpenBLAS allows
+    it, for BLAS itself."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"set_num_threads: n must be a positive int, got {n!r}")
+    _threads[0] = int(n)
+    setters = _blas_setters()
+    if setters is not None and setters[0] is not None:
+        setters[0](int(n))
+
+
+def _one_blas_thread():
+    _blas_setters()[1](1)
+
+
+def parallel(device):
+    """Whether work on this device is split over threads: CPU, more than one thread, and OpenBLAS's thread-local
+    setting available (else the threads' GEMMs would each start a full BLAS thread pool)."""
+    return device == "cpu" and get_num_threads() > 1 and _blas_setters() is not None
+
+
+def parallel_chunks(fn, items):
+    """fn applied to contiguous chunks of items, one chunk per thread (one chunk, in this thread, where
+    `parallel("cpu")` is False); the results in chunk order. fn must only write to memory that no other chunk
+    writes."""
+    n = min(get_num_threads(), len(items)) if parallel("cpu") else 1
+    if n < 2:
+        return [fn(items)]
+    k, r = divmod(len(items), n)
+    bounds = [i * k + min(i, r) for i in range(n + 1)]
+    if _pool[1] < n:
+        from concurrent.futures import ThreadPoolExecutor
+        if _pool[0] is not None:
+            _pool[0].shutdown(wait=False)
+        _pool[0], _pool[1] = ThreadPoolExecutor(max_workers=n, initializer=_one_blas_thread,
+                                                thread_name_prefix="tinygrad_lr"), n
+    return list(_pool[0].map(fn, [items[bounds[i]:bounds[i + 1]] for i in range(n)]))
+
+
 def _keep_freed_memory():
     """Keep freed blocks in the heap for reuse. Autodiff frees and reallocates the same MB-sized arrays every
     step; glibc's default unmaps them, so each new array page-faults on first touch, which doubled the cost of
