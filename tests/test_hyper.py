@@ -318,3 +318,106 @@ def test_hyper_state_dict_roundtrip_continues_identically():
     assert h.lr == h2.lr
     with pytest.raises(ValueError, match="FirstOrder.*RTHPO"):
         hyper.FirstOrder(optim.Adam(ps2, lr=0.01), 1e-4).load_state_dict(sd)
+
+
+# ---- issue 10: bad arguments, η through 0, torch-style closures, schedulers -------------------------------------
+@pytest.mark.parametrize("c", [float("nan"), float("inf"), 1.0, 0.5, "2"])
+def test_lossgrad_refuses_bad_c(c):
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="finite c > 1"):
+        hyper.LossGrad(optim.SGD([w], lr=0.1), c=c)
+
+
+@pytest.mark.parametrize("bounds, msg", [(0.2, "must be a pair"), ((0.1,), "must be a pair"),
+                                         ((float("nan"), None), "lower bound must be a number"),
+                                         ((0, float("nan")), "upper bound must be a number"),
+                                         ((0.5, 0.1), "above upper bound")])
+def test_lr_bounds_are_validated(bounds, msg):
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for make in (lambda: hyper.RTHPO(optim.SGD([w], lr=0.1), 1e-3, lr_bounds=bounds),
+                 lambda: hyper.LossGrad(optim.SGD([w], lr=0.1), lr_bounds=bounds)):
+        with pytest.raises(ValueError, match=msg):
+            make()
+
+
+def test_initial_eta_is_clipped_into_the_bounds():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert hyper.FirstOrder(optim.SGD([w], lr=0.5), 1e-3, lr_bounds=(0.0, 0.1)).lr == 0.1
+    assert hyper.FirstOrder(optim.SGD([w], lr=0.5), 1e-3, granularity="tensor", lr_bounds=(None, 0.2)).lr == [0.2]
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.01), 1e-3, granularity="element", lr_bounds=(0.05, None))
+    np.testing.assert_array_equal(h.lr[0], [0.05, 0.05])
+    assert hyper.LossGrad(optim.SGD([w], lr=0.5), lr_bounds=[0, 0.3]).lr == 0.3
+
+
+def test_eta_changing_sign_warns_once():
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    # successive gradients of an overshooting quadratic point opposite ways: g_t·g_{t-1} < 0 pushes η down, fast
+    h = hyper.FirstOrder(optim.SGD([w], lr=1.5), hyper_lr=1.0)
+    with pytest.warns(RuntimeWarning, match=r"through 0.*lr_bounds=\(0, None\)") as rec:
+        for _ in range(6):
+            h.step(lambda: (w * w).sum())
+    assert min(r["lr"] for r in h.history) < 0
+    assert sum("through 0" in str(r.message) for r in rec) == 1
+    w.data[...] = [1.0, -2.0]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hb = hyper.FirstOrder(optim.SGD([w], lr=1.5), hyper_lr=1.0, lr_bounds=(0, None))
+        for _ in range(6):
+            hb.step(lambda: (w * w).sum())
+    assert min(r["lr"] for r in hb.history) >= 0
+
+
+def test_torch_style_closure_calling_backward_is_explained():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for make in (lambda o: hyper.RTHPO(o, 1e-3), lambda o: hyper.FirstOrder(o, 1e-3), hyper.LossGrad,
+                 lambda o: hyper.FischerPlus(o, 1e-3)):
+        opt = optim.SGD([w], lr=0.1)
+        h = make(opt)
+
+        def closure():
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+        before = w.numpy().copy()
+        with pytest.raises(ValueError, match=r"called backward\(\).*without calling backward") as e:
+            h.step(closure)
+        assert "retain_graph" not in str(e.value)
+        np.testing.assert_array_equal(w.numpy(), before)
+    val = hyper.FirstOrder(optim.SGD([w], lr=0.1), 1e-3, val_closure=closure)
+    val.step(lambda: (w * w).sum())
+    with pytest.raises(ValueError, match=r"val_closure\(\) called backward"):
+        val.step(lambda: (w * w).sum())
+
+
+def test_scheduler_on_the_wrapped_optimizer_scales_eta():
+    from tinygrad_lr.optim import lr_scheduler
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.1), hyper_lr=0.0)  # β = 0: η only moves by the schedule
+    sched = lr_scheduler.ExponentialLR(h.optimizer, gamma=0.5)
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.1
+    sched.step()
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.05 and h.history[-1]["lr"] == 0.05
+    sched.step()
+    sd = h.state_dict()
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.025
+    w2 = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h2 = hyper.FirstOrder(optim.SGD([w2], lr=0.1), hyper_lr=0.0)
+    h2.load_state_dict(sd)  # the lr the scheduler set after the checkpoint's last step is still to be followed
+    h2.step(lambda: (w2 * w2).sum())
+    assert h2.lr == 0.025
+    # per-tensor η: each group's η follows its own group's lr; LossGrad's too
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    ht = hyper.FirstOrder(optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.2}]), 0.0,
+                          granularity="tensor")
+    lr_scheduler.StepLR(ht.optimizer, step_size=1, gamma=0.1).step()
+    ht.step(lambda: (a * a + b * b).sum())
+    np.testing.assert_allclose(ht.lr, [0.01, 0.02])
+    hl = hyper.LossGrad(optim.SGD([w], lr=0.1))
+    lr_scheduler.ExponentialLR(hl.optimizer, gamma=0.5).step()
+    hl.step(lambda: (w * w).sum())
+    assert hl.history[-1]["lr"] in (0.05 * 1.05, 0.05 / 1.05)

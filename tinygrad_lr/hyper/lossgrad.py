@@ -1,5 +1,8 @@
 """LOSSGRAD (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in gradient descent",
 arXiv:1902.07656), as the authors' code does it."""
+import math
+import numbers
+
 from ..autograd import no_grad
 from .base import LRMethod
 
@@ -17,8 +20,8 @@ class LossGrad(LRMethod):
     """
 
     def __init__(self, optimizer, c=1.05, lr_bounds=None):
-        if c <= 1.0:
-            raise ValueError(f"LossGrad needs c > 1, got {c}")
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not 1.0 < c < math.inf:
+            raise ValueError(f"LossGrad needs a finite c > 1 (the factor η is multiplied or divided by), got {c!r}")
         super().__init__(optimizer, "global", lr_bounds)
         self.c = c
 
