@@ -497,3 +497,12 @@ def test_train_val_split():
             datasets.train_val_split(X, y, val_size=bad)
     with pytest.raises(ValueError, match="len"):
         datasets.train_val_split(X, y[:-1])
+
+
+def test_loader_keeps_float_targets():
+    X = np.zeros((4, 2), np.float32)
+    for y, dtype in ((np.array([0.25, 1.5, -2.0, 3.75], np.float32), np.float32),
+                     (np.array([0.25, 1.5, -2.0, 3.75]), np.float64), (np.array([1, 0, 2, 1], np.int32), np.int64),
+                     (np.array([True, False, True, True]), np.int64)):
+        (_, yb), = list(datasets.DataLoader(X, y, batch_size=4))
+        assert yb.dtype == dtype and yb.numpy().tolist() == y.astype(dtype).tolist()

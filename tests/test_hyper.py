@@ -421,3 +421,78 @@ def test_scheduler_on_the_wrapped_optimizer_scales_eta():
     lr_scheduler.ExponentialLR(hl.optimizer, gamma=0.5).step()
     hl.step(lambda: (w * w).sum())
     assert hl.history[-1]["lr"] in (0.05 * 1.05, 0.05 / 1.05)
+
+
+def _bn_dropout_model():
+    from tinygrad_lr import nn
+    tl.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
+
+
+def test_lossgrad_second_evaluation_is_the_same_function():
+    """LOSSGRAD's loss after the step: the same dropout mask, BatchNorm's running statistics moved once per step."""
+    model = _bn_dropout_model()
+    x = Tensor(np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32))
+    masks = []
+
+    def closure():
+        h = model[2](model[1](model[0](x)))
+        d = model[3](h)
+        masks.append((d.numpy() != 0) | (h.numpy() == 0))  # kept by dropout (or zero anyway)
+        return (model[4](d) ** 2).mean()
+    h = hyper.LossGrad(optim.SGD(model.parameters(), lr=0.01))
+    bn = model[1]
+    for step in range(3):
+        masks.clear()
+        with tl.no_grad():  # what one training-mode evaluation at the current weights does to the running mean
+            z = model[0](x).numpy()
+        want = 0.9 * bn.running_mean.numpy() + 0.1 * z.mean(0)
+        h.step(closure)
+        assert len(masks) == 2 and np.array_equal(masks[0], masks[1])
+        np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-6)
+        assert int(bn.num_batches_tracked.item()) == step + 1
+
+
+def test_lossgrad_step_consumes_one_evaluation_of_random_numbers():
+    model = _bn_dropout_model()
+    x = Tensor(np.ones((8, 3), np.float32))
+
+    def closure():
+        return (model(x) ** 2).mean()
+    h = hyper.LossGrad(optim.SGD(model.parameters(), lr=0.01))
+    start = tl.backend.rng_state("cpu")
+    h.step(closure)
+    after_step = tl.backend.rng_state("cpu")
+    tl.backend.set_rng_state(start, "cpu")
+    closure()
+    assert tl.backend.rng_state("cpu") == after_step
+
+
+def test_frozen_running_stats_keeps_batch_statistics():
+    from tinygrad_lr import nn
+    model = _bn_dropout_model()
+    bn = model[1]
+    x = Tensor(np.random.default_rng(2).standard_normal((8, 4)).astype(np.float32) * 3 + 1)
+    with nn.frozen_running_stats():
+        y = bn(x)
+    np.testing.assert_allclose(y.numpy().mean(0), 0, atol=1e-5)  # normalised with the batch's statistics
+    np.testing.assert_array_equal(bn.running_mean.numpy(), 0)
+    assert int(bn.num_batches_tracked.item()) == 0
+    bn(x)
+    assert int(bn.num_batches_tracked.item()) == 1 and not np.all(bn.running_mean.numpy() == 0)
+
+
+@pytest.mark.parametrize("cls", [hyper.RTHPO, hyper.FirstOrder])
+def test_validation_closure_leaves_running_stats_alone(cls):
+    model = _bn_dropout_model()
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((8, 3)).astype(np.float32))
+    xv = Tensor(5 + 3 * rng.standard_normal((8, 3)).astype(np.float32))
+    h = cls(optim.SGD(model.parameters(), lr=0.01), 1e-4, val_closure=lambda: (model(xv) ** 2).mean())
+    bn = model[1]
+    for step in range(3):
+        with tl.no_grad():
+            want = 0.9 * bn.running_mean.numpy() + 0.1 * model[0](x).numpy().mean(0)
+        h.step(lambda: (model(x) ** 2).mean())
+        np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-6)
+        assert int(bn.num_batches_tracked.item()) == step + 1  # the training closures only

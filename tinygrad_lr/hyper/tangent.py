@@ -19,6 +19,7 @@ arXiv:1703.01785.
 """
 from ..autograd import grad, jvp
 from ..backend import device_of, xp
+from ..nn import frozen_running_stats
 from ..tensor import Tensor
 from .base import LRMethod
 
@@ -84,7 +85,7 @@ class Hypergradient(LRMethod):
             return loss
         h = None
         if self.z is not None:
-            gE = grads if self.val_closure is None else self.grads_of(self.loss_of(self.val_closure, "val_closure"))
+            gE = grads if self.val_closure is None else self.grads_of(self._val_loss())
             h = self.hypergradient(gE)
             self._move_eta([self.hyper_lr * x for x in h] if isinstance(h, list) else self.hyper_lr * h)
         self.optimizer.prepare(self.params, grads)
@@ -92,6 +93,11 @@ class Hypergradient(LRMethod):
         self.record(loss, h)
         self.t += 1
         return loss
+
+    def _val_loss(self):
+        """E from val_closure(), with BatchNorm's running statistics frozen: a validation loss must not move them."""
+        with frozen_running_stats():
+            return self.loss_of(self.val_closure, "val_closure")
 
     def _tangent_step(self, grads):
         """One evaluation of Φ takes the step (w, s) ← Φ(w, g, s, η) and, by JVPs through its graph, gives the
