@@ -207,23 +207,47 @@ class LRMethod:
                 "skipped": self.skipped, "history": list(self.history), "optimizer": self.optimizer.state_dict(),
                 "group_lrs": list(self.group_lrs), "sign_warned": self.sign_warned, **self.extra_state()}
 
+    def check_extra_state(self, state):
+        """Raise ValueError if `state` holds extra state (extra_state()) that load_extra_state cannot take."""
+
     def load_state_dict(self, state):
-        if state.get("type") != type(self).__name__:
+        """Restore state_dict(): everything (the optimizer's part included) is checked first and only then
+        committed, so a bad state dict raises and leaves the method and its optimizer as they were."""
+        if not isinstance(state, dict) or state.get("type") != type(self).__name__:
             raise ValueError(f"load_state_dict: this is a {type(self).__name__}, the state dict is from a "
-                             f"{state.get('type')}")
+                             f"{state.get('type') if isinstance(state, dict) else type(state).__name__}")
+        missing = [k for k in ("granularity", "eta", "t", "skipped", "optimizer") if k not in state]
+        if missing:
+            raise ValueError(f"load_state_dict: the state dict has no {', '.join(missing)}")
         if state["granularity"] != self.granularity:
             raise ValueError(f"load_state_dict: granularity {state['granularity']!r} in the state dict, "
                              f"{self.granularity!r} here")
-        self.optimizer.load_state_dict(state["optimizer"])
+        opt = self.optimizer._prepare_load(state["optimizer"])
+        n = len(self.params)
         if self.granularity == "global":
-            self.eta = float(state["eta"])
+            eta = float(state["eta"])
+        elif len(state["eta"]) != n:
+            raise ValueError(f"load_state_dict: {len(state['eta'])} learning rates in the state dict, {n} parameter "
+                             "tensors here")
         elif self.granularity == "tensor":
-            self.eta = [float(e) for e in state["eta"]]
+            eta = [float(e) for e in state["eta"]]
         else:
-            self.eta = [xp(p.device).asarray(np.asarray(e), dtype=p.dtype) for p, e in zip(self.params, state["eta"])]
-        self.t, self.skipped = int(state["t"]), int(state["skipped"])
-        self.history = [dict(h) for h in state.get("history", [])]
-        self.group_lrs = [float(v) for v in state.get("group_lrs", [g["lr"] for g in self.optimizer.param_groups])]
+            for i, (p, e) in enumerate(zip(self.params, state["eta"])):
+                if np.shape(e) != p.shape:
+                    raise ValueError(f"load_state_dict: η of parameter {i} has shape {np.shape(e)}, the parameter "
+                                     f"{p.shape}")
+            eta = [xp(p.device).asarray(np.asarray(e), dtype=p.dtype) for p, e in zip(self.params, state["eta"])]
+        t, skipped = int(state["t"]), int(state["skipped"])
+        history = [dict(h) for h in state.get("history", [])]
+        group_lrs = state.get("group_lrs", [g.get("lr") for g in opt[1]])
+        if len(group_lrs) != len(self.optimizer.param_groups):
+            raise ValueError(f"load_state_dict: {len(group_lrs)} group learning rates in the state dict, "
+                             f"{len(self.optimizer.param_groups)} param groups here")
+        group_lrs = [float(v) for v in group_lrs]
+        self.check_extra_state(state)
+        # everything checked: commit
+        self.optimizer._commit_load(*opt)
+        self.eta, self.t, self.skipped, self.history, self.group_lrs = eta, t, skipped, history, group_lrs
         self.sign_warned = bool(state.get("sign_warned", False))
         self.load_extra_state(state)
 

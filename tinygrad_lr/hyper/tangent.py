@@ -17,6 +17,8 @@ gradient descent by gradient descent", AutoML workshop at ICML 2019), after the 
 Franceschi, Donini, Frasconi & Pontil (2017), "Forward and reverse gradient-based hyperparameter optimization",
 arXiv:1703.01785.
 """
+import numpy as np
+
 from ..autograd import grad, jvp
 from ..backend import device_of, xp
 from ..nn import frozen_running_stats
@@ -143,6 +145,22 @@ class Hypergradient(LRMethod):
             return {"z": None}
         return {"z": [{f"{i}/{'w' if k is None else k}": v.numpy().copy() for (i, k), v in z.items()}
                       for z in self.z]}
+
+    def check_extra_state(self, state):
+        zs = state.get("z")
+        if zs is None:
+            return
+        if len(zs) != self.n_tangents:
+            raise ValueError(f"load_state_dict: {len(zs)} tangents in the state dict, {self.n_tangents} here")
+        for zd in zs:
+            for name, arr in zd.items():
+                i, _, k = name.partition("/")
+                if not i.isdigit() or int(i) >= len(self.params) or not k:
+                    raise ValueError(f"load_state_dict: tangent entry {name!r} names no parameter of the "
+                                     f"{len(self.params)} here")
+                if k == "w" and np.shape(arr) != self.params[int(i)].shape:
+                    raise ValueError(f"load_state_dict: tangent of parameter {i} has shape {np.shape(arr)}, the "
+                                     f"parameter {self.params[int(i)].shape}")
 
     def load_extra_state(self, state):
         if state.get("z") is None:
