@@ -496,3 +496,17 @@ def test_validation_closure_leaves_running_stats_alone(cls):
         h.step(lambda: (model(x) ** 2).mean())
         np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-6)
         assert int(bn.num_batches_tracked.item()) == step + 1  # the training closures only
+
+
+def test_scheduler_on_several_groups_under_one_global_eta():
+    from tinygrad_lr.optim import lr_scheduler
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.1}]), 0.0)
+    s = lr_scheduler.ExponentialLR(h.optimizer, gamma=0.3)
+    for _ in range(3):
+        s.step()
+        h.step(lambda: (a * a + b * b).sum())
+    assert abs(h.lr - 0.1 * 0.3 ** 3) < 1e-15
+    h.optimizer.param_groups[0]["lr"] = 0.5  # one group moved alone: one η cannot follow both
+    with pytest.raises(ValueError, match="granularity 'tensor'"):
+        h.step(lambda: (a * a + b * b).sum())

@@ -114,7 +114,9 @@ class LRMethod:
                 ratio[id(p)] = (b / a, None) if a != 0 else (None, b)
         per_param = [ratio[id(p)] for p in self.params]
         if self.granularity == "global":
-            if len(set(per_param)) > 1:
+            f0, r0 = per_param[0]
+            if any((f is None) != (f0 is None) or (f is not None and not math.isclose(f, f0, rel_tol=1e-12))
+                   or (f is None and r != r0) for f, r in per_param):
                 raise ValueError("a scheduler moved the param groups' lrs by different factors "
                                  f"({self.group_lrs} -> {now}), but granularity 'global' has one η for all of "
                                  "them; use granularity 'tensor'")
