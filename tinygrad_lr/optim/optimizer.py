@@ -142,6 +142,16 @@ class Optimizer:
         return {"type": type(self).__name__, "state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict):
+        """Restore state_dict(): everything is checked first and only then committed, so a bad state dict raises
+        and leaves the optimizer as it was."""
+        self._commit_load(*self._prepare_load(state_dict))
+
+    def _prepare_load(self, state_dict):
+        """(new state, new group values), checked against this optimizer; nothing is changed yet."""
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' (from state_dict()), "
+                             f"got {type(state_dict).__name__}"
+                             + (f" with keys {sorted(state_dict)}" if isinstance(state_dict, dict) else ""))
         name = state_dict.get("type")
         if name is not None and name != type(self).__name__:
             raise ValueError(f"load_state_dict: this is a {type(self).__name__} but the state dict is from a {name}")
@@ -154,9 +164,13 @@ class Optimizer:
             if len(mine["params"]) != len(theirs["params"]):
                 raise ValueError(f"load_state_dict: a param group has {len(theirs['params'])} parameters in the "
                                  f"state dict and {len(mine['params'])} in the optimizer")
-        self.state = {}
+        state = {}
         for i, st in state_dict["state"].items():
-            p = params[int(i)]
+            try:
+                p = params[int(i)]
+            except (ValueError, IndexError):
+                raise ValueError(f"load_state_dict: state for parameter {i!r}, but the optimizer has "
+                                 f"{len(params)} parameters") from None
             new = {}
             for k, v in st.items():
                 if k == "step":
@@ -166,12 +180,19 @@ class Optimizer:
                 if arr.shape != p.shape and arr.ndim:
                     raise ValueError(f"load_state_dict: state {k!r} of parameter {i} has shape {arr.shape}, "
                                      f"the parameter has shape {p.shape}")
+                if arr.dtype.kind not in "biuf":
+                    raise ValueError(f"load_state_dict: state {k!r} of parameter {i} is not numeric ({arr.dtype})")
                 new[k] = Tensor(arr.astype(p.dtype), device=p.device)
-            self.state[p] = new
-        for mine, theirs in zip(self.param_groups, groups):
-            for k, v in theirs.items():
-                if k != "params":
-                    mine[k] = v
+            state[p] = new
+        values = [{k: v for k, v in theirs.items() if k != "params"} for theirs in groups]
+        for v in values:
+            check_nonneg({"lr": v.get("lr", 0)}, "lr")
+        return state, values
+
+    def _commit_load(self, state, values):
+        self.state = state
+        for mine, v in zip(self.param_groups, values):
+            mine.update(v)
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
