@@ -287,29 +287,3 @@ def test_cuda_seeded_rng_and_scatter_add(gpu):
     cp = backend.cupy()
     t = backend.scatter_add(cp.zeros(3), cp.asarray([1, 1, 2]), cp.ones(3))
     np.testing.assert_array_equal(backend.to_host(t), [0, 2, 1])
-
-
-def test_num_threads_get_set_and_bad_values():
-    before = tl.get_num_threads()
-    try:
-        tl.set_num_threads(3)
-        assert tl.get_num_threads() == 3
-        for bad in (0, -1, 1.5, True, "2"):
-            with pytest.raises(ValueError, match="positive int"):
-                tl.set_num_threads(bad)
-        assert tl.get_num_threads() == 3
-    finally:
-        tl.set_num_threads(before)
-
-
-def test_parallel_chunks_cover_the_items_in_order():
-    before = tl.get_num_threads()
-    try:
-        for n in (1, 2, 3):
-            tl.set_num_threads(n)
-            for k in (1, 2, 5, 7):
-                chunks = backend.parallel_chunks(list, list(range(k)))
-                assert [i for c in chunks for i in c] == list(range(k))
-                assert len(chunks) == (min(n, k) if backend.parallel("cpu") else 1)
-    finally:
-        tl.set_num_threads(before)

@@ -8,7 +8,7 @@ import pytest
 
 import tinygrad_lr as tl
 import tinygrad_lr.functional as F
-from tinygrad_lr import Tensor, backend
+from tinygrad_lr import Tensor
 from tinygrad_lr.ops import conv
 from tinygrad_lr.ops.conv import Conv2d, ConvTranspose2d, ConvWeight
 
@@ -51,15 +51,6 @@ CONFIGS = [
 IDS = [f"{x}-{w}-{g}" for x, w, g in CONFIGS]
 
 
-@pytest.fixture(params=[1, 2], ids=["1_thread", "2_threads"])
-def threads(request):
-    """Blocks in this thread, and split over two threads (where NumPy's OpenBLAS allows it)."""
-    before = backend.get_num_threads()
-    backend.set_num_threads(request.param)
-    yield request.param
-    backend.set_num_threads(before)
-
-
 @pytest.fixture(params=[64, 1 << 40], ids=["many_blocks", "one_block"])
 def block_bytes(request, monkeypatch):
     """Run with blocks of one output row (a tiny buffer) and with all rows in one block."""
@@ -68,7 +59,7 @@ def block_bytes(request, monkeypatch):
 
 
 @pytest.mark.parametrize("xs,ws,geo", CONFIGS, ids=IDS)
-def test_conv_values_against_naive_loops(xs, ws, geo, block_bytes, threads):
+def test_conv_values_against_naive_loops(xs, ws, geo, block_bytes):
     x, w, b = t(*xs), t(*ws), t(ws[0])
     g = _geo(**geo)
     want = naive_conv2d(x.numpy(), w.numpy(), b.numpy(), g["stride"], g["padding"], g["dilation"])
@@ -78,7 +69,7 @@ def test_conv_values_against_naive_loops(xs, ws, geo, block_bytes, threads):
 
 
 @pytest.mark.parametrize("xs,ws,geo", CONFIGS, ids=IDS)
-def test_adjoint_identities(xs, ws, geo, block_bytes, threads):
+def test_adjoint_identities(xs, ws, geo, block_bytes):
     """<conv(x, w), g> = <x, ConvTranspose2d(g, w)> = <w, ConvWeight(x, g)>: the three ops are the three bilinear
     maps of one trilinear form (and each is the others' derivative)."""
     x, w = t(*xs), t(*ws)
@@ -182,7 +173,7 @@ def test_float32_conv_matches_float64():
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-4, atol=1e-5)
 
 
-def test_hvp_through_a_strided_dilated_convnet_vs_central_differences(monkeypatch, threads):
+def test_hvp_through_a_strided_dilated_convnet_vs_central_differences(monkeypatch):
     """Conv (stride 2, padding) -> tanh -> conv (dilation 2) -> max-pool (overlapping) -> avg-pool -> linear, in
     small blocks: H·v against central differences of gradients."""
     monkeypatch.setattr(conv, "BLOCK_BYTES", 64)
@@ -205,23 +196,3 @@ def test_hvp_through_a_strided_dilated_convnet_vs_central_differences(monkeypatc
     fd = [(a - b) / 2e-6 for a, b in zip(g(1), g(-1))]
     for h, f in zip(hv, fd):
         np.testing.assert_allclose(h.numpy(), f, rtol=1e-4, atol=1e-6)
-
-
-def test_two_threads_give_the_values_of_one():
-    """The blocks of a convolution and of its weight gradient split over two threads: the same output (each
-    block's GEMM is the same), and the weight gradient's partial sums add up to the one-thread sum."""
-    rng = np.random.default_rng(5)
-    x = Tensor(rng.standard_normal((8, 16, 12, 12)).astype(np.float32), requires_grad=True)
-    w = Tensor(rng.standard_normal((16, 16, 3, 3)).astype(np.float32), requires_grad=True)
-    before = backend.get_num_threads()
-    try:
-        outs = []
-        for n in (1, 2):
-            backend.set_num_threads(n)
-            y = F.conv2d(x, w, padding=1)
-            outs.append((y.numpy(),) + tuple(g.numpy() for g in tl.grad((y * y).sum(), (x, w))))
-    finally:
-        backend.set_num_threads(before)
-    np.testing.assert_array_equal(outs[0][0], outs[1][0])
-    np.testing.assert_array_equal(outs[0][1], outs[1][1])
-    np.testing.assert_allclose(outs[0][2], outs[1][2], rtol=1e-5)

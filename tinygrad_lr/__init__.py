@@ -1,8 +1,7 @@
 """tinygrad_lr: a small reverse-mode autodiff framework whose backward pass is differentiable again."""
 from . import backend
 from .autograd import enable_grad, grad, hvp, is_grad_enabled, jvp, no_grad
-from .backend import (cuda_available, get_default_device, get_num_threads, manual_seed, set_default_device,
-                      set_num_threads)
+from .backend import cuda_available, get_default_device, manual_seed, set_default_device
 from .tensor import Tensor, bool_, float16, float32, float64, int32, int64
 from . import methods  # noqa: F401  (imported for its effect: binds Tensor's methods to the ops; see methods.py)
 from . import functional, nn, optim, hyper
@@ -12,5 +11,5 @@ _register_checkout()  # in a source checkout: its models/, datasets/, examples/ 
 
 __version__ = "0.1.0"
 __all__ = ["Tensor", "grad", "hvp", "jvp", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed", "cuda_available",
-           "set_default_device", "get_default_device", "set_num_threads", "get_num_threads",
+           "set_default_device", "get_default_device",
            "functional", "nn", "optim", "hyper", "backend", "float16", "float32", "float64", "int32", "int64", "bool_"]

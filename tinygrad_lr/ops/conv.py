@@ -23,7 +23,7 @@ weight gradient rebuilds them block by block. So a convolution keeps only its in
 torch does, and the full im2col matrix (75 MB for a 16-channel 3x3 layer at 32x32, batch 128) is never made.
 """
 from ..autograd import Bilinear, Linear
-from ..backend import parallel_chunks, xp
+from ..backend import xp
 from ..tensor import Tensor
 
 BLOCK_BYTES = 1 << 19  # the im2col buffer of one block of output rows (CPU: about L2); the GPU takes all rows at once
@@ -157,15 +157,11 @@ def _conv(m, device, x, w, b, stride, padding, dilation):
         if b is not None:
             out.reshape(O, -1)[...] += b
     else:
-        win = p.windows(m, pad_chwn(x, padding, m))
-
-        def run(blocks):  # each chunk of blocks with its own buffer, writing its own rows of out
-            buf = p.buffer(m, x.dtype)
-            for r0, R in blocks:
-                block = m.matmul(w2, p.unfold(win, buf, r0, R), out=_rows(out, r0, R))
-                if b is not None:  # while the block is in cache
-                    block += b
-        parallel_chunks(run, p.blocks) if device == "cpu" else run(p.blocks)
+        win, buf = p.windows(m, pad_chwn(x, padding, m)), p.buffer(m, x.dtype)
+        for r0, R in p.blocks:
+            block = m.matmul(w2, p.unfold(win, buf, r0, R), out=_rows(out, r0, R))
+            if b is not None:  # while the block is in cache
+                block += b
     return out
 
 
@@ -250,22 +246,15 @@ class ConvWeight(Bilinear):
         if p.pointwise:
             gwt = m.matmul(chwn(x, m).reshape(p.C, -1), gc.reshape(O, -1).T)
         else:
-            win = p.windows(m, pad_chwn(x, padding, m))
-
-            def run(blocks):  # a chunk of blocks' share of the sum over positions
-                buf, part, tmp = p.buffer(m, x.dtype), None, None
-                for r0, R in blocks:
-                    cols = p.unfold(win, buf, r0, R)
-                    if part is None:
-                        part = m.matmul(cols, _rows(gc, r0, R).T)
-                    else:
-                        tmp = m.matmul(cols, _rows(gc, r0, R).T, out=tmp)
-                        part += tmp
-                return part
-            parts = parallel_chunks(run, p.blocks) if self.device == "cpu" else [run(p.blocks)]
-            gwt = parts[0]
-            for part in parts[1:]:
-                gwt += part
+            win, buf = p.windows(m, pad_chwn(x, padding, m)), p.buffer(m, x.dtype)
+            gwt = tmp = None
+            for r0, R in p.blocks:
+                cols = p.unfold(win, buf, r0, R)
+                if gwt is None:
+                    gwt = m.matmul(cols, _rows(gc, r0, R).T)
+                else:
+                    tmp = m.matmul(cols, _rows(gc, r0, R).T, out=tmp)
+                    gwt += tmp
         gw = m.ascontiguousarray(gwt.T)
         return gw.reshape((O, p.C) + tuple(kernel))
 
