@@ -1,5 +1,6 @@
 """The user-facing F namespace, as torch.nn.functional. Everything here is composed of engine ops, so every
 function has first- and higher-order derivatives without a backward of its own."""
+import math
 import numbers
 
 from . import backend
@@ -197,7 +198,11 @@ def _reduce(loss, reduction, denom=None):
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
-        return loss.mean() if denom is None else loss.sum() / denom
+        if denom is None:
+            return loss.mean()
+        if denom == 0:  # every target ignored (or weighted 0): the loss is 0/0 = nan as torch's, its gradient 0
+            return loss.sum() + math.nan  # (the ignored terms carry no gradient; dividing by 0 would make it nan)
+        return loss.sum() / denom
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
