@@ -16,17 +16,29 @@ float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
+def dim_of(dim, ndim):
+    """One dim (negative allowed) as an index in [0, ndim), or IndexError naming the dim and the valid range, as
+    torch. A 0-d tensor accepts dim 0 and -1 (torch does). Every op that takes a dim goes through here (or
+    dims_of); an op that inserts a dim (unsqueeze, stack) passes ndim + 1."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__} {dim!r}")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
 def dims_of(dim, ndim):
-    """Normalise a dim / tuple of dims (negative allowed) to a sorted tuple, or None for all."""
+    """Normalise a dim / tuple of dims (negative allowed) to a sorted tuple, or None for all. Out-of-range dims
+    raise IndexError (dim_of), a repeated dim RuntimeError, as torch; on a 0-d tensor the dims 0 / -1 reduce
+    nothing: ()."""
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dims")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(out))
+    out = tuple(sorted(dim_of(d, ndim) for d in dims))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {dim} names a dim more than once")
+    return out if ndim else ()
 
 
 def shape_arg(shape):
@@ -72,7 +84,9 @@ class Tensor:
     grad_fn = property(lambda self: self._ctx)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is not None and not self.ndim:
+            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+        return self.shape if dim is None else self.shape[dim_of(dim, self.ndim)]
 
     def numel(self):
         return int(self.data.size)

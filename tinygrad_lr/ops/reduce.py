@@ -61,8 +61,10 @@ def _count(x, axes):
 
 
 def mean(x, dim=None, keepdim=False, axis=None):
+    """Σ x / n over dim; the mean of no elements is nan, as torch."""
     axes = dims_of(dim if axis is None else axis, x.ndim)
-    return sum(x, axes, keepdim) * (1.0 / _count(x, axes))
+    n = _count(x, axes)
+    return sum(x, axes, keepdim) * (1.0 / n if n else math.nan)
 
 
 def var(x, dim=None, keepdim=False, correction=None, unbiased=None, axis=None):
