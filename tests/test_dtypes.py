@@ -38,7 +38,8 @@ F32_OPS = {
     "pow": lambda a, b: a.abs() ** b, "matmul": lambda a, b: a @ b.T, "maximum": lambda a, b: a.maximum(b),
     "scalars": lambda a, b: (2.0 - a) * 3 / (1.5 + b.abs()) ** 2 + 2 ** a - a ** 2,
     "unary": lambda a, b: a.exp() + b.abs().log() + b.abs().sqrt() + a.tanh() + a.sigmoid() + a.relu() + a.clip(-1, 1),
-    "reduce": lambda a, b: a.mean(0) + b.var(0) + a.max(0) + b.std(0) + a.min(0) + b.sum(0),
+    "reduce": lambda a, b: (a.mean(0) + b.var(0) + a.max(0).values + b.std(0) + a.min(0).values + b.sum(0)
+                           + a.amax(0) - b.amin(0)),
     "softmax": lambda a, b: F.log_softmax(a, 1) + F.softmax(b, 0) + F.logsumexp(a, 1, keepdim=True),
     "movement": lambda a, b: Tensor.cat([a, b]).T.reshape(3, 4)[:, [0, 0, 1]].pad((1, 1)),
     "where": lambda a, b: Tensor.where(a.data > 0, a, 0.5 * b),

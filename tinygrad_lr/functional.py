@@ -8,7 +8,7 @@ from .ops.conv import Conv2d, Fold, Unfold, out_size
 from .ops.nn import LogSoftmax
 from .ops.norm import BatchNorm
 from .ops.pool import AvgPool2d, MaxPool2d
-from .tensor import Tensor, dims_of
+from .tensor import Tensor, dim_of, dims_of
 
 
 def _pair(v, name):
@@ -32,7 +32,7 @@ def tanh(x):
 
 def _shift(x, dim):
     """The max over dim (kept), as a constant (0 where it is not finite): x - shift keeps exp from overflowing."""
-    m = x.detach().max(dim, keepdim=True).data
+    m = x.detach().amax(dim, keepdim=True).data
     return Tensor.wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
 
 
@@ -47,14 +47,16 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1):
-    e = (x - x.detach().max(dim, keepdim=True)).exp()
+    e = (x - x.detach().amax(dim, keepdim=True)).exp()
     return e / e.sum(dim, keepdim=True)
 
 
 def log_softmax(x, dim=-1):
     """x - logsumexp(x) as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max is added
     back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
-    return LogSoftmax.apply(x, dim=dims_of(dim, x.ndim)[0])
+    if x.ndim == 0:  # as torch: a 0-d input is its own slice (log softmax 0)
+        return LogSoftmax.apply(x.reshape(1), dim=dim_of(dim, 0)).reshape(())
+    return LogSoftmax.apply(x, dim=dim_of(dim, x.ndim))
 
 
 def linear(x, weight, bias=None):
