@@ -46,6 +46,55 @@ def shape_arg(shape):
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
+DEFAULT_FLOAT = np.float32  # the dtype of Python floats, of lists, and of integer-only true division
+
+
+def _category(dtype):
+    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[dtype.kind]
+
+
+def promote_types(a, b):
+    """torch.promote_types: within a category as NumPy (float32 + float64 -> float64, uint8 + int8 -> int16);
+    across categories the higher category's dtype (int64 + float32 -> float32, where NumPy says float64)."""
+    a, b = np.dtype(a), np.dtype(b)
+    ca, cb = _category(a), _category(b)
+    return np.promote_types(a, b) if ca == cb or min(ca, cb) == 2 else a if ca > cb else b
+
+
+def result_type(*operands):
+    """The dtype of an elementwise op on `operands` (Tensors, arrays, Python/NumPy scalars), by torch's rule
+    rather than NumPy's; every elementwise op with more than one input goes through here.
+
+    Each operand has a category, bool < integer < float, and a priority: dimensioned tensors beat 0-d tensors
+    beat Python scalars (a Python float counts as the default dtype, float32; an int as int64). The operands of
+    one priority promote among themselves (promote_types). Then a lower priority only matters when its category
+    is higher, and it brings its category, never extra width: float32 + 0-d float64 tensor -> float32,
+    float32 + int64 tensor -> float32, int64 tensor * 0.5 -> float32, int8 tensor + 1000 -> int8, bool tensor +
+    1 -> int64, int tensor + 0-d float64 tensor -> float64, float64 + float32 (both dimensioned) -> float64."""
+    tiers = [None, None, None]  # dimensioned tensors, 0-d tensors, Python scalars
+    for x in operands:
+        if isinstance(x, Tensor) or hasattr(x, "ndim") and not isinstance(x, np.generic):
+            x = x.data if isinstance(x, Tensor) else x
+            tier, dt = (0 if x.ndim else 1), x.dtype
+        elif isinstance(x, (bool, np.bool_)):
+            tier, dt = 2, np.dtype(np.bool_)
+        elif isinstance(x, numbers.Integral):
+            tier, dt = 2, np.dtype(np.int64)
+        elif isinstance(x, numbers.Real):
+            tier, dt = 2, np.dtype(DEFAULT_FLOAT)
+        elif isinstance(x, numbers.Complex):
+            tier, dt = 2, np.dtype(np.complex64)
+        else:
+            raise TypeError(f"unsupported operand type {type(x).__name__}")
+        tiers[tier] = dt if tiers[tier] is None else promote_types(tiers[tier], dt)
+    out = None
+    for dt in reversed(tiers):  # combine from the lowest priority up: the higher one wins unless outranked
+        if dt is not None:
+            out = dt if out is None or _category(dt) >= _category(out) else np.promote_types(dt, out) \
+                if _category(dt) == 2 else out
+    return out
+
+
 class Tensor:
     __slots__ = ("data", "grad", "requires_grad", "device", "_ctx", "__weakref__")
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
