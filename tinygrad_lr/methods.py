@@ -37,7 +37,7 @@ METHODS = {
     "to": E.to, "cpu": E.cpu, "cuda": E.cuda,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
-    "argmax": R.argmax, "argmin": R.argmin, "sum_to": R.sum_to,
+    "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "sum_to": R.sum_to,
     # movement
     "reshape": M.reshape, "view": M.reshape, "permute": M.permute, "transpose": M.transpose,
     "T": property(M.T), "mT": property(M.mT), "flatten": M.flatten, "squeeze": M.squeeze,
