@@ -142,7 +142,27 @@ def _val_loss(ws):
     return F.cross_entropy(F.linear(F.linear(Tensor(X[10:]), ws[0], ws[1]).tanh(), ws[2], ws[3]), Y[10:])
 
 
+class _GroupNormSGD(optim.Optimizer):
+    """AdaGrad-Norm (Ward, Wu & Bottou 2019): w' = w - η·g/√G, G' = G + Σ over the whole group of ‖g‖², G_0 = 1.
+    A Φ that couples the parameters through a group state: its tangent has a group component."""
+
+    def __init__(self, params, lr=0.1):
+        super().__init__(params, dict(lr=lr))
+
+    def init_group_state(self, group):
+        p = group["params"][0]
+        return {"G": Tensor.ones((), dtype=p.dtype, device=p.device)}
+
+    def phi_group(self, ws, gs, states, c, lrs, group, steps, loss=None):
+        G = c["G"]
+        for g in gs:
+            G = G + (g * g).sum()
+        inv = 1.0 / G.sqrt()
+        return [w - lr * g * inv for w, g, lr in zip(ws, gs, lrs)], states, {"G": G}
+
+
 OPTS = {
+    "group_norm_sgd": lambda p: _GroupNormSGD(p, lr=0.5),
     "sgd": lambda p: optim.SGD(p, lr=0.1),
     "momentum": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
     "nesterov": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
@@ -510,3 +530,36 @@ def test_scheduler_on_several_groups_under_one_global_eta():
     h.optimizer.param_groups[0]["lr"] = 0.5  # one group moved alone: one η cannot follow both
     with pytest.raises(ValueError, match="granularity 'tensor'"):
         h.step(lambda: (a * a + b * b).sum())
+
+
+def test_group_state_is_stepped_saved_and_restored_with_its_tangent():
+    """A group-coupled Φ: step() matches the formula; the group state and its tangent component survive
+    state_dict / load_state_dict (3 + 3 steps = 6 steps, exactly)."""
+    ps = _mlp_params()
+    opt = _GroupNormSGD(ps, lr=0.5)
+    _mlp_loss(ps, 0).backward()
+    g = [p.grad.numpy() for p in ps]
+    w = [p.numpy().copy() for p in ps]
+    opt.step()
+    G = 1.0 + sum((a * a).sum() for a in g)
+    for p, a, b in zip(ps, w, g):
+        np.testing.assert_allclose(p.numpy(), a - 0.5 * b / np.sqrt(G), rtol=1e-13)
+    np.testing.assert_allclose(opt.state_dict()["group_state"][0]["G"], G, rtol=1e-13)
+
+    def run(steps, state=None):
+        qs = _mlp_params()
+        h = hyper.RTHPO(_GroupNormSGD(qs, lr=0.5), hyper_lr=1e-3)
+        if state is not None:
+            h.load_state_dict(state[0])
+            for q, a in zip(qs, state[1]):
+                q.data = a.copy()
+        for t in range(*steps):
+            h.step(lambda: _mlp_loss(qs, t))
+        return h, qs
+    full, qf = run((0, 6))
+    half, qh = run((0, 3))
+    assert ("group", 0) in {i for i, _ in half.z[0]}  # the tangent has a component for G
+    resumed, qr = run((3, 6), (half.state_dict(), [q.numpy() for q in qh]))
+    np.testing.assert_array_equal(_flat(qr), _flat(qf))
+    assert resumed.lr == full.lr
+    np.testing.assert_array_equal(resumed.optimizer.group_state[0]["G"].numpy(), full.optimizer.group_state[0]["G"].numpy())

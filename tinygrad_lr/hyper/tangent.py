@@ -38,6 +38,11 @@ def _jvps(outs, ins, directions):
     return res
 
 
+def _name(i):
+    """A tangent's owner as a string key: the parameter index, or "group<j>" for the state of param group j."""
+    return f"group{i[1]}" if isinstance(i, tuple) else str(i)
+
+
 def _dot(a, b):
     return float(xp(device_of(a)).vdot(a.reshape(-1), b.reshape(-1)))
 
@@ -112,11 +117,18 @@ class Hypergradient(LRMethod):
         etas = [self.eta_of(0, requires_grad=True)] * n_par if self.granularity == "global" \
             else [self.eta_of(i, requires_grad=True) for i in range(n_par)]
         record = self.optimizer.apply_phi(grads, lrs=etas, graph=True, leaves=not first)
-        # Φ's inputs and outputs by key: ("eta", n) per distinct η; ("w", i), ("g", i), ("s", i, k); (i, None) = w'_i
-        # and (i, k) = s'_i[k]
+        # Φ's inputs and outputs by key: ("eta", n) per distinct η; ("w", i), ("g", i), ("s", i, k), ("c", j, k) (the
+        # state of param group j); (i, None) = w'_i, (i, k) = s'_i[k] and (("group", j), k) = c'_j[k]
         ins = {("eta", n): e for n, e in enumerate({id(e): e for e in etas}.values())}
         outs = {}
-        for i, ((w, g, s), (w2, s2)) in record.items():
+        for i, rec in record.items():
+            if isinstance(i, tuple):  # ("group", j): (c, c')
+                (c, c2), j = rec, i[1]
+                outs.update({(i, k): v for k, v in c2.items() if isinstance(v, Tensor)})
+                if not first:
+                    ins.update({("c", j, k): v for k, v in c.items() if isinstance(v, Tensor) and v.requires_grad})
+                continue
+            (w, g, s), (w2, s2) = rec
             outs[(i, None)] = w2
             outs.update({(i, k): v for k, v in s2.items() if isinstance(v, Tensor)})
             if not first:
@@ -129,7 +141,8 @@ class Hypergradient(LRMethod):
             d = {k: Tensor.ones_like(ins[k]) for n, k in enumerate(eta_keys) if self.n_tangents == 1 or n == t}
             if not first:  # mu·A_t z_t: w moves by z_w, g by H z_w, the state by z_s
                 for (i, key), zi in self.z[t].items():
-                    d[("w", i) if key is None else ("s", i, key)] = self.mu * zi
+                    d[("w", i) if key is None else ("c", i[1], key) if isinstance(i, tuple) else ("s", i, key)] = \
+                        self.mu * zi
                 d.update({("g", i): self.mu * h.detach() for i, h in enumerate(hzs[t]) if h is not None})
             directions.append(d)
         new_z = _jvps(outs, ins, directions)
@@ -143,7 +156,7 @@ class Hypergradient(LRMethod):
     def extra_state(self):
         if self.z is None:
             return {"z": None}
-        return {"z": [{f"{i}/{'w' if k is None else k}": v.numpy().copy() for (i, k), v in z.items()}
+        return {"z": [{f"{_name(i)}/{'w' if k is None else k}": v.numpy().copy() for (i, k), v in z.items()}
                       for z in self.z]}
 
     def check_extra_state(self, state):
@@ -155,6 +168,8 @@ class Hypergradient(LRMethod):
         for zd in zs:
             for name, arr in zd.items():
                 i, _, k = name.partition("/")
+                if i.startswith("group") and i[5:].isdigit() and int(i[5:]) < len(self.optimizer.param_groups) and k:
+                    continue
                 if not i.isdigit() or int(i) >= len(self.params) or not k:
                     raise ValueError(f"load_state_dict: tangent entry {name!r} names no parameter of the "
                                      f"{len(self.params)} here")
@@ -171,8 +186,10 @@ class Hypergradient(LRMethod):
             z = {}
             for name, arr in zd.items():
                 i, k = name.split("/", 1)
-                p = self.params[int(i)]
-                z[(int(i), None if k == "w" else k)] = Tensor(arr, device=p.device, dtype=p.dtype)
+                p = self.params[0 if i.startswith("group") else int(i)]
+                key = ("group", int(i[5:])) if i.startswith("group") else int(i)
+                z[(key, None if k == "w" and not isinstance(key, tuple) else k)] = \
+                    Tensor(arr, device=p.device, dtype=p.dtype)
             self.z.append(z)
 
 

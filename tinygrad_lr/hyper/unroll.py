@@ -14,10 +14,16 @@ def unrolled_run(optimizer, loss_fn, steps, lr):
     with enable_grad():
         ws = [p.detach().requires_grad_() for p in params]
         states = [optimizer.init_state(p.detach(), gr) for p, gr in zip(params, groups)]
+        cs = [optimizer.init_group_state(gr) for gr in optimizer.param_groups]
         for t in range(steps):
             loss = loss_fn(ws, t)
             gs = grad(loss, ws, create_graph=True, allow_unused=True)
             gs = [Tensor.zeros_like(w) if g is None else g for w, g in zip(ws, gs)]
-            new = [optimizer.phi(w, g, s, eta, gr, t + 1) for w, g, s, gr in zip(ws, gs, states, groups)]
-            ws, states = [n[0] for n in new], [n[1] for n in new]
+            i0 = 0
+            for k, gr in enumerate(optimizer.param_groups):  # Φ of each group, as apply_phi applies it
+                sl = slice(i0, i0 + len(gr["params"]))
+                i0 = sl.stop
+                n = sl.stop - sl.start
+                ws[sl], states[sl], cs[k] = optimizer.phi_group(ws[sl], gs[sl], states[sl], cs[k], [eta] * n, gr,
+                                                                [t + 1] * n, loss.detach())
     return ws, eta
