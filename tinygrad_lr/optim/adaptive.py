@@ -1,5 +1,5 @@
 """Per-coordinate adaptive methods: Adagrad, RMSprop, Adadelta, Adam, AdamW (formulas of torch.optim)."""
-from .optimizer import Optimizer, check_betas, check_nonneg
+from .optimizer import Optimizer, check_betas, check_nonneg, off
 
 
 class Adagrad(Optimizer):
@@ -20,7 +20,7 @@ class Adagrad(Optimizer):
         return {"sum": w * 0.0 + group["initial_accumulator_value"]}
 
     def phi(self, w, g, state, lr, group, step):
-        d = g + group["weight_decay"] * w if group["weight_decay"] else g
+        d = g if off(group["weight_decay"]) else g + group["weight_decay"] * w
         s = state["sum"] + d * d
         clr = lr / (1 + (step - 1) * group["lr_decay"])
         return w - clr * d / (s.sqrt() + group["eps"]), {"sum": s}
@@ -45,7 +45,7 @@ class RMSprop(Optimizer):
 
     def init_state(self, w, group):
         st = {"square_avg": w * 0.0}
-        if group["momentum"]:
+        if not off(group["momentum"]):
             st["momentum_buffer"] = w * 0.0
         if group["centered"]:
             st["grad_avg"] = w * 0.0
@@ -53,14 +53,14 @@ class RMSprop(Optimizer):
 
     def phi(self, w, g, state, lr, group, step):
         a, eps, mu = group["alpha"], group["eps"], group["momentum"]
-        d = g + group["weight_decay"] * w if group["weight_decay"] else g
+        d = g if off(group["weight_decay"]) else g + group["weight_decay"] * w
         new = {"square_avg": a * state["square_avg"] + (1 - a) * d * d}
         if group["centered"]:
             new["grad_avg"] = a * state["grad_avg"] + (1 - a) * d
             avg = (new["square_avg"] - new["grad_avg"] * new["grad_avg"]).sqrt() + eps
         else:
             avg = new["square_avg"].sqrt() + eps
-        if mu:
+        if not off(mu):
             new["momentum_buffer"] = mu * state["momentum_buffer"] + d / avg
             return w - lr * new["momentum_buffer"], new
         return w - lr * d / avg, new
@@ -89,7 +89,7 @@ class Adadelta(Optimizer):
 
     def phi(self, w, g, state, lr, group, step):
         rho, eps = group["rho"], group["eps"]
-        d = g + group["weight_decay"] * w if group["weight_decay"] else g
+        d = g if off(group["weight_decay"]) else g + group["weight_decay"] * w
         v = rho * state["square_avg"] + (1 - rho) * d * d
         delta = (state["acc_delta"] + eps).sqrt() / (v + eps).sqrt() * d
         u = rho * state["acc_delta"] + (1 - rho) * delta * delta
@@ -121,9 +121,9 @@ class Adam(Optimizer):
 
     def phi(self, w, g, state, lr, group, step):
         (b1, b2), eps, wd = group["betas"], group["eps"], group["weight_decay"]
-        if wd and self.decoupled:
+        if not off(wd) and self.decoupled:
             w = w * (1 - lr * wd)
-        elif wd:
+        elif not off(wd):
             g = g + wd * w
         new = {"exp_avg": b1 * state["exp_avg"] + (1 - b1) * g,
                "exp_avg_sq": b2 * state["exp_avg_sq"] + (1 - b2) * g * g}

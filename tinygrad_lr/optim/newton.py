@@ -4,7 +4,7 @@ Hutchinson's method from Hessian-vector products with Rademacher vectors (as Ada
 from ..autograd import enable_grad, grad, no_grad
 from ..backend import rng
 from ..tensor import Tensor
-from .optimizer import Optimizer, check_nonneg
+from .optimizer import Optimizer, check_nonneg, off
 
 
 class DiagonalNewton(Optimizer):
@@ -53,7 +53,7 @@ class DiagonalNewton(Optimizer):
     def phi(self, w, g, state, lr, group, step):
         b = group["beta"]
         h = state["hess_avg"] * b + state["hess_sample"] * (1 - b)
-        d = g + group["weight_decay"] * w if group["weight_decay"] else g
+        d = g if off(group["weight_decay"]) else g + group["weight_decay"] * w
         return w - lr * d / (h * (1 / (1 - b ** step)) + group["eps"]), {"hess_avg": h}
 
     def step(self, closure=None):

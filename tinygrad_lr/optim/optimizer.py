@@ -109,13 +109,16 @@ class Optimizer:
     def params(self):
         return [p for g in self.param_groups for p in g["params"]]
 
-    def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True, loss=None):
+    def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True, loss=None, hypers=None):
         """Apply Φ to every param group and commit: w ← w', s ← s', c ← c', step ← step + 1 (the only place they
         change).
 
         grads: one gradient per parameter of self.params() (default: each parameter's .grad); parameters without
-        one are skipped. lrs: one η per parameter, a float or a Tensor (default: its group's lr). loss: the loss
-        at the current weights, for optimizers that use it (needs_loss).
+        one are skipped. lrs: one η per parameter, a float or a Tensor (default: its group's lr). hypers: one dict
+        per parameter of other hyper-parameter values that replace its group's (floats or Tensors: "momentum",
+        "beta1" and "beta2" for the entries of "betas", ...; see group_view); parameters of one group share one
+        dict unless the optimizer's Φ is per parameter. loss: the loss at the current weights, for optimizers
+        that use it (needs_loss).
         graph=True evaluates Φ with the graph on and returns {i: ((w, g, s), (w', s'))} per parameter index i,
         plus {("group", k): (c, c')} for each param group k with a state, so that the caller can differentiate Φ
         around the step it just took (hyper/tangent.py); w, g, and the floating entries of s and c are fresh
@@ -139,13 +142,22 @@ class Optimizer:
                 i0 += len(group["params"])
                 if not idx:
                     continue
-                sts = [self.get_state(params[i], group) for i in idx]
+                views = [group] * len(idx) if hypers is None else [group_view(group, hypers[i]) for i in idx]
+                sts = [self.get_state(params[i], v) for i, v in zip(idx, views)]
                 ws = [params[i].detach().requires_grad_(leaf) for i in idx]
                 gs = [grads[i].detach().requires_grad_(leaf) for i in idx]
                 ss = [{n: fresh(v) for n, v in st.items() if n != "step"} for st in sts]
                 c = {n: fresh(v) for n, v in self.get_group_state(k).items()}
                 etas = [group["lr"] if lrs is None else lrs[i] for i in idx]
-                ws2, ss2, c2 = self.phi_group(ws, gs, ss, c, etas, group, [st["step"] + 1 for st in sts], loss)
+                steps = [st["step"] + 1 for st in sts]
+                if hypers is None or all(hypers[i] is hypers[idx[0]] for i in idx):
+                    ws2, ss2, c2 = self.phi_group(ws, gs, ss, c, etas, views[0], steps, loss)
+                elif type(self).phi_group is Optimizer.phi_group:  # per-parameter values: Φ is per parameter
+                    new = [self.phi(*a) for a in zip(ws, gs, ss, etas, views, steps)]
+                    ws2, ss2, c2 = [n[0] for n in new], [n[1] for n in new], c
+                else:
+                    raise ValueError(f"{type(self).__name__} couples the parameters of a group, so their "
+                                     "hyper-parameters must be shared: adapt them per group, not per tensor")
                 for i, st, w, g, s, w2, s2 in zip(idx, sts, ws, gs, ss, ws2, ss2):
                     if graph:
                         record[i] = ((w, g, s), (w2, s2))
@@ -264,6 +276,31 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(g.items()) if k not in ("params", "initial_lr")]
         return "\n".join(lines + [")"])
+
+
+def off(v):
+    """Whether a hyper-parameter is switched off: the number 0. A Tensor (a value a learning-rate method is
+    differentiating) is always on, so Φ keeps the term whose derivative is wanted."""
+    return isinstance(v, numbers.Number) and v == 0
+
+
+BETAS = {"beta1": 0, "beta2": 1, "beta3": 2}  # hyper-parameter names for the entries of a group's "betas"
+
+
+def group_view(group, values):
+    """The param group with some hyper-parameters replaced (values: name -> float or Tensor; "beta1", "beta2"
+    replace entries of "betas"), for one evaluation of Φ. The group itself is not changed."""
+    if not values:
+        return group
+    view = dict(group)
+    for name, v in values.items():
+        if name in BETAS and name not in group and "betas" in group:
+            betas = list(view["betas"])
+            betas[BETAS[name]] = v
+            view["betas"] = tuple(betas)
+        else:
+            view[name] = v
+    return view
 
 
 def check_nonneg(group, *names):

@@ -1,5 +1,5 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (torch.optim.SGD)."""
-from .optimizer import Optimizer, check_nonneg
+from .optimizer import Optimizer, check_nonneg, off
 
 
 class SGD(Optimizer):
@@ -25,12 +25,12 @@ class SGD(Optimizer):
                              f"dampening {group['dampening']}")
 
     def init_state(self, w, group):
-        return {"momentum_buffer": w * 0.0} if group["momentum"] else {}
+        return {"momentum_buffer": w * 0.0} if not off(group["momentum"]) else {}
 
     def phi(self, w, g, state, lr, group, step):
         mu, wd = group["momentum"], group["weight_decay"]
-        d = g + wd * w if wd else g
-        if not mu:
+        d = g if off(wd) else g + wd * w
+        if off(mu):
             return w - lr * d, {}
         buf = d if step == 1 else mu * state["momentum_buffer"] + (1 - group["dampening"]) * d
         d = d + mu * buf if group["nesterov"] else buf
