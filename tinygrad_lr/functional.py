@@ -2,6 +2,8 @@
 function has first- and higher-order derivatives without a backward of its own."""
 import numbers
 
+import numpy as np
+
 from . import backend
 from .ops.conv import Conv2d, Fold, Unfold, out_size
 from .ops.nn import LogSoftmax
@@ -27,6 +29,35 @@ def sigmoid(x):
 
 def tanh(x):
     return x.tanh()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope·x (inplace is accepted and ignored: a new tensor is returned)."""
+    return input.leaky_relu(negative_slope)
+
+
+def gelu(input, approximate="none"):
+    """x·Φ(x) (Φ via erf), or with approximate="tanh" torch's tanh approximation."""
+    return input.gelu(approximate)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return input.elu(alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^{βx})/β, linear where βx > threshold (as torch)."""
+    return input.softplus(beta, threshold)
+
+
+def silu(input, inplace=False):
+    """x·σ(x)."""
+    return input.silu()
+
+
+def logsigmoid(input):
+    """log σ(x) = -softplus(-x), finite for any x."""
+    return -(-input).softplus()
 
 
 def _shift(x, dim):
@@ -305,3 +336,130 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)
+
+
+def _same_shape(name, input, target):
+    target = input.const(target)
+    if input.shape != target.shape:
+        raise ValueError(f"{name}: input shape {input.shape} and target shape {target.shape} differ")
+    return target
+
+
+def l1_loss(input, target, reduction="mean"):
+    """|input - target| (its gradient at 0 is 0, as torch's sign)."""
+    target = _same_shape("l1_loss", input, target)
+    return _reduce((input - target).abs(), reduction)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """0.5·d²/β where |d| < β, else |d| - 0.5·β (d = input - target); β = 0 is the L1 loss."""
+    target = _same_shape("smooth_l1_loss", input, target)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    d = input - target
+    a = d.abs()
+    if beta == 0:
+        return _reduce(a, reduction)
+    return _reduce(Tensor.where(a.data < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (d = input - target)."""
+    target = _same_shape("huber_loss", input, target)
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - target
+    a = d.abs()
+    return _reduce(Tensor.where(a.data < delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Pointwise KL divergence with input = log q: target·(log target - input), 0 where target = 0 (or, with
+    log_target, e^target·(target - input)). reduction "batchmean" divides the sum by the batch size (the true KL
+    divergence); "mean", as torch, by the number of elements."""
+    target = _same_shape("kl_div", input, target)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        pos = target.data > 0
+        tlogt = Tensor.where(pos, target * Tensor.where(pos, target, 1.0).log(), 0.0)
+        loss = tlogt - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """torch.nn.functional.pad: (lo, hi) pairs from the last dim backwards; mode "constant" (value, default 0),
+    "reflect" (mirrored without the edge), "replicate" (the edge repeated), "circular" (wrapped around). The last
+    three index the input (numpy.pad's index pattern), so the gradient adds back at the positions read."""
+    if mode == "constant":
+        return input.pad(tuple(pad), 0.0 if value is None else value)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: {pad} must hold (lo, hi) pairs for at most {input.ndim} dims")
+    out = input
+    for i in range(len(pad) // 2):
+        d, lo, hi = input.ndim - 1 - i, pad[2 * i], pad[2 * i + 1]
+        n = input.shape[d]
+        if mode == "reflect" and (lo >= n or hi >= n):
+            raise ValueError(f"pad: reflect padding ({lo}, {hi}) must be smaller than dim {d}'s size {n}")
+        if mode == "circular" and (lo > n or hi > n):
+            raise ValueError(f"pad: circular padding ({lo}, {hi}) must be at most dim {d}'s size {n}")
+        if lo < 0 or hi < 0:
+            raise ValueError(f"pad: negative padding {pad} (mode {mode!r})")
+        if lo or hi:
+            idx = np.pad(np.arange(n), (lo, hi), mode=_PAD_MODES[mode])
+            out = out.index_select(d, Tensor(idx, device=input.device))
+    return out
+
+
+def one_hot(tensor, num_classes=-1):
+    """An int64 tensor with one more dim, of size num_classes (max + 1 when -1), 1 at each index."""
+    t = tensor.data if isinstance(tensor, Tensor) else backend.xp(backend.get_default_device()).asarray(tensor)
+    dev = tensor.device if isinstance(tensor, Tensor) else backend.get_default_device()
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expects an integer tensor, got dtype {t.dtype}")
+    n = int(t.max()) + 1 if num_classes == -1 and t.size else max(num_classes, 0)
+    if t.size and (t.min() < 0 or t.max() >= n):
+        raise ValueError(f"one_hot: class values must be in [0, {n}), got min {int(t.min())}, max {int(t.max())}")
+    m = backend.xp(dev)
+    return Tensor.wrap((t[..., None] == m.arange(n)).astype(m.int64), dev)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    """x / max(‖x‖_p over dim, eps)."""
+    return input / input.norm(p, dim, keepdim=True).clip(min=eps)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean)/√(var + eps) over the last len(normalized_shape) dims (biased variance), then ·weight + bias."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    if input.shape[input.ndim - len(shape):] != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the input's trailing dims "
+                         f"{input.shape}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    xc = input - input.mean(dims, keepdim=True)
+    y = xc * ((xc * xc).mean(dims, keepdim=True) + eps).rsqrt()
+    if weight is not None:
+        y = y * weight
+    return y if bias is None else y + bias
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """The channels (dim 1) split into num_groups groups, each normalised over its channels and the spatial dims
+    (biased variance), then ·weight + bias per channel."""
+    N, C = input.shape[:2]
+    if C % num_groups:
+        raise ValueError(f"group_norm: {C} channels do not split into {num_groups} groups")
+    x = input.reshape(N, num_groups, -1)
+    xc = x - x.mean(2, keepdim=True)
+    y = (xc * ((xc * xc).mean(2, keepdim=True) + eps).rsqrt()).reshape(input.shape)
+    shape = (1, C) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    return y if bias is None else y + bias.reshape(shape)
