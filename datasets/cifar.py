@@ -72,24 +72,56 @@ CIFAR100_MEAN, CIFAR100_STD = (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 
 
-def _load(which, root, split, download, normalize, label_key, mean, std):
-    info = _SETS[which]
-    files = info["files"]
-    check_split(split, tuple(files))
-    d = data_root(root) / info["folder"]
-    tree = d / info["top"]
-    if not all((tree / f).is_file() for f in files[split]):
-        tar = fetch([info["url"]], d / info["archive"], sha256=info["sha256"], download=download)
-        tree = extract_tar(tar, d, info["top"])
+def _read_batches(tree, names, label_key):
     xs, ys = [], []
-    for f in files[split]:
+    for f in names:
         batch = load_pickle(tree / f)
+        if "data" not in batch or label_key not in batch:
+            raise DatasetError(f"{tree / f}: no 'data' or {label_key!r} in the batch (keys {sorted(batch)})")
         data, labels = np.asarray(batch["data"]), np.asarray(batch[label_key])
         if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or len(labels) != len(data):
             raise DatasetError(f"{tree / f}: expected uint8 data (N, 3072) and N labels, got data "
                                f"{data.dtype} {data.shape} and {len(labels)} labels")
         xs.append(data.reshape(-1, 3, 32, 32))
         ys.append(labels.astype(np.int64))
+    return xs, ys
+
+
+def _damaged(e):
+    """A batch file that is cut short or garbled (not one that asks for a forbidden global: that is refused)."""
+    if isinstance(e, pickle.UnpicklingError):
+        return not str(e).startswith("refusing")
+    return isinstance(e, (EOFError, DatasetError, ValueError, KeyError, IndexError, TypeError, OSError))
+
+
+def _load(which, root, split, download, normalize, label_key, mean, std):
+    info = _SETS[which]
+    files = info["files"]
+    check_split(split, tuple(files))
+    d = data_root(root) / info["folder"]
+    tree = d / info["top"]
+
+    def repair():  # (re-)extract the tree from the verified archive, replacing a missing or damaged one
+        tar = fetch([info["url"]], d / info["archive"], sha256=info["sha256"], download=download)
+        return extract_tar(tar, d, info["top"], replace=True)
+    if not all((tree / f).is_file() for f in files[split]):
+        tree = repair()
+        missing = [f for f in files[split] if not (tree / f).is_file()]
+        if missing:
+            raise DatasetError(f"{d / info['archive']} has no {', '.join(missing)} in {info['top']}/")
+    try:
+        xs, ys = _read_batches(tree, files[split], label_key)
+    except Exception as e:
+        if not _damaged(e):
+            raise
+        tree = repair()  # a truncated or garbled batch file: extract it again from the verified archive
+        try:
+            xs, ys = _read_batches(tree, files[split], label_key)
+        except Exception as e2:
+            if not _damaged(e2):
+                raise
+            raise DatasetError(f"{which}: a batch file under {tree} cannot be read even from a fresh extraction of "
+                               f"the verified archive ({type(e2).__name__}: {e2})") from None
     X = np.concatenate(xs).astype(np.float32) / np.float32(255)
     if normalize:
         X = (X - np.asarray(mean, np.float32)[:, None, None]) / np.asarray(std, np.float32)[:, None, None]

@@ -119,11 +119,11 @@ def fetch(urls, dest, sha256=None, md5=None, gunzip=False, download=True, opener
         bad = _mismatch(dest, sha256, md5, gunzip)
         if bad is None:
             return dest
-    reasons = []
+    reasons, made = [], []
     for url in urls if download else []:
         tmp = None
         try:
-            dest.parent.mkdir(parents=True, exist_ok=True)
+            made = made or make_dirs(dest.parent)
             fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
             os.close(fd)
             _download(url, tmp, opener, dest.name)
@@ -137,11 +137,32 @@ def fetch(urls, dest, sha256=None, md5=None, gunzip=False, download=True, opener
         finally:
             if tmp is not None and os.path.exists(tmp):
                 os.remove(tmp)
+    remove_empty(made)  # a failed fetch leaves no empty folders behind
     if not download:
         reasons.append("download=False")
     if bad is not None:
         raise ChecksumError(dest, *bad, reasons=reasons)
     raise DatasetNotFoundError([(dest, urls)], reasons)
+
+
+def make_dirs(folder):
+    """mkdir -p `folder`; returns the folders it created, outermost first (for remove_empty)."""
+    folder, new = Path(folder), []
+    p = folder
+    while not p.exists():
+        new.append(p)
+        p = p.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return new[::-1]
+
+
+def remove_empty(folders):
+    """Remove those of `folders` (as make_dirs returned them) that are empty, innermost first."""
+    for d in reversed(list(folders)):
+        try:
+            d.rmdir()
+        except OSError:  # not empty (or gone): keep
+            pass
 
 
 def fetch_all(specs, download=True, opener=None):
@@ -166,15 +187,17 @@ def _safe_name(name):
     return p
 
 
-def extract_tar(archive, folder, top, keep=None):
+def extract_tar(archive, folder, top, keep=None, replace=False):
     """Extract `top`/ (the archive's top-level folder) from a tar(.gz) into `folder`/`top`, atomically.
 
     Only regular files and folders are written (links and devices are skipped) and every path is checked, so
     a hostile archive cannot write outside `folder`. `keep(path) -> bool` filters members. The tree is built
     in a temporary folder and renamed into place, so a finished `folder`/`top` is always complete.
+    replace=True extracts again over an existing `folder`/`top` (one found incomplete or damaged): the new tree
+    takes its place only once it is complete.
     """
     folder, final = Path(folder), Path(folder) / top
-    if final.is_dir():
+    if final.is_dir() and not replace:
         return final
     tmp = Path(tempfile.mkdtemp(prefix=f".{top}.", dir=folder))
     try:
@@ -192,6 +215,8 @@ def extract_tar(archive, folder, top, keep=None):
                     shutil.copyfileobj(src, dst, _CHUNK)
         if not (tmp / top).is_dir():
             raise DatasetError(f"{archive} has no folder {top!r}")
+        if final.exists():  # replace=True: move the old tree aside (it is removed with tmp)
+            os.replace(final, tmp / ".old")
         os.replace(tmp / top, final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -3,12 +3,13 @@ sequences for binary sentiment classification."""
 import os
 import re
 import tempfile
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-from .download import data_root, extract_tar, fetch
+from .download import DatasetError, data_root, extract_tar, fetch
 from .mnist import check_split
 
 URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -29,10 +30,14 @@ def _natural(path):
 
 
 def read_split(tree, split):
-    """(list of token lists, labels) for aclImdb/<split>: neg (0) then pos (1), files in numeric order."""
+    """(list of token lists, labels) for aclImdb/<split>: neg (0) then pos (1), files in numeric order. A class
+    folder that is missing or has no reviews is an error naming it."""
     docs, labels = [], []
     for label, sub in ((0, "neg"), (1, "pos")):
-        for f in sorted((Path(tree) / split / sub).glob("*.txt"), key=_natural):
+        files = sorted((Path(tree) / split / sub).glob("*.txt"), key=_natural)
+        if not files:
+            raise DatasetError(f"{Path(tree) / split / sub}: no reviews (*.txt); the IMDb tree is incomplete")
+        for f in files:
             docs.append(tokenize(f.read_text(encoding="utf-8", errors="replace")))
             labels.append(label)
     return docs, np.asarray(labels, np.int64)
@@ -58,6 +63,10 @@ def encode(docs, vocab, max_len):
     return X
 
 
+def _has_reviews(folder):
+    return folder.is_dir() and any(folder.glob("*.txt"))
+
+
 def _keep(member):
     return "/unsup/" not in member + "/"  # 50,000 unlabelled reviews that no split here uses
 
@@ -75,13 +84,16 @@ def load_imdb(root=None, split="train", vocab_size=20000, max_len=256, download=
     d = data_root(root) / "imdb"
     cache = d / f"imdb_v{_CACHE_VERSION}_vocab{vocab_size}_len{max_len}.npz"
     if cache.is_file():
-        with np.load(cache, allow_pickle=False) as z:
-            words = z["words"].tolist()
-            return z[f"X_{split}"], z[f"y_{split}"], {w: i for i, w in enumerate(words)}
+        try:
+            with np.load(cache, allow_pickle=False) as z:
+                words = z["words"].tolist()
+                return z[f"X_{split}"], z[f"y_{split}"], {w: i for i, w in enumerate(words)}
+        except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile):
+            pass  # a truncated or damaged cache: rebuilt from the reviews below (and written again)
     tree = d / "aclImdb"
-    if not (tree / "train" / "pos").is_dir() or not (tree / "test" / "pos").is_dir():
+    if not all(_has_reviews(tree / sp / sub) for sp in ("train", "test") for sub in ("pos", "neg")):
         tar = fetch([URL], d / "aclImdb_v1.tar.gz", sha256=SHA256, download=download)
-        tree = extract_tar(tar, d, "aclImdb", keep=_keep)
+        tree = extract_tar(tar, d, "aclImdb", keep=_keep, replace=tree.exists())
     train_docs, y_train = read_split(tree, "train")
     vocab = build_vocab(train_docs, vocab_size)
     arrays = {"X_train": encode(train_docs, vocab, max_len), "y_train": y_train}

@@ -9,7 +9,8 @@ def _as_numpy(a):
 
 
 class DataLoader:
-    """Iterate (X_batch, y_batch) Tensors on `device` (default: the default device; X_batch alone when y is None); y batches are int64.
+    """Iterate (X_batch, y_batch) Tensors on `device` (default: the default device; X_batch alone when y is None).
+    Integer (and bool) targets come as int64 class indices; floating targets (regression) keep their dtype.
 
     With shuffle, epoch e's order is a permutation drawn from a generator seeded by (seed, e), so it differs
     every epoch, is the same for the same seed, and is restored exactly by load_state_dict(), mid-epoch too.
@@ -29,6 +30,7 @@ class DataLoader:
         # below 2**63 so the whole state fits an int64 in a .npz checkpoint
         self.seed = int(backend.rng("cpu").integers(2**63)) if seed is None else int(seed)
         self.epoch, self.batch, self._resumed = 0, 0, False
+        self._ydtype = None if self.y is None or self.y.dtype.kind == "f" else np.int64
 
     def __len__(self):
         n, b = len(self.X), self.batch_size
@@ -50,7 +52,7 @@ class DataLoader:
             self.epoch, self.batch = (epoch + 1, 0) if i + 1 == nb else (epoch, i + 1)
             sel = idx[i * b:(i + 1) * b]
             xb = Tensor(self.X[sel], device=self.device)
-            yield xb if self.y is None else (xb, Tensor(self.y[sel], device=self.device, dtype=np.int64))
+            yield xb if self.y is None else (xb, Tensor(self.y[sel], device=self.device, dtype=self._ydtype))
 
     def state_dict(self):
         """{'seed', 'epoch', 'batch'}: plain ints (batch = batches of `epoch` already served)."""

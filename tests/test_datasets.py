@@ -144,7 +144,7 @@ def test_wrong_checksum_from_mirror_is_rejected(blob, net, tmp_path):
     dest = tmp_path / "data" / "blob.bin"
     with pytest.raises(datasets.DatasetNotFoundError, match="sha256 mismatch"):
         datasets.fetch(["https://a/blob.bin"], dest, sha256="0" * 64)
-    assert list(dest.parent.iterdir()) == []  # the bad download was not kept, under any name
+    assert not dest.parent.exists()  # the bad download was not kept, under any name, nor the folder made for it
 
 
 def test_cached_file_with_wrong_checksum_offline(blob, net, tmp_path):
@@ -209,7 +209,7 @@ def test_interrupted_download_leaves_no_file(monkeypatch, tmp_path, fail):
     dest = tmp_path / "data" / "big.bin"
     with pytest.raises(datasets.DatasetNotFoundError, match="ConnectionResetError" if fail else "incomplete"):
         datasets.fetch(["https://a/big.bin"], dest)  # no checksum: the length check alone must catch it
-    assert list(dest.parent.iterdir()) == []
+    assert not dest.parent.exists()  # no partial file, and no empty folder
 
 
 def test_tar_extraction_refuses_path_traversal_and_skips_links(tmp_path):
@@ -497,3 +497,79 @@ def test_train_val_split():
             datasets.train_val_split(X, y, val_size=bad)
     with pytest.raises(ValueError, match="len"):
         datasets.train_val_split(X, y[:-1])
+
+
+def test_loader_keeps_float_targets():
+    X = np.zeros((4, 2), np.float32)
+    for y, dtype in ((np.array([0.25, 1.5, -2.0, 3.75], np.float32), np.float32),
+                     (np.array([0.25, 1.5, -2.0, 3.75]), np.float64), (np.array([1, 0, 2, 1], np.int32), np.int64),
+                     (np.array([True, False, True, True]), np.int64)):
+        (_, yb), = list(datasets.DataLoader(X, y, batch_size=4))
+        assert yb.dtype == dtype and yb.numpy().tolist() == y.astype(dtype).tolist()
+
+
+# ---- issue 10: damaged trees and caches are repaired or named; failed loads leave no empty folders --------------
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_cifar_tree_with_damaged_batch_is_reextracted(cifar10_tar, net, tmp_path, damage):
+    tar, batches = cifar10_tar
+    net.files[cifar._SETS["cifar10"]["url"]] = tar
+    root = tmp_path / "data"
+    X, y = datasets.load_cifar10(root=root)
+    bad = root / "cifar10" / "cifar-10-batches-py" / "data_batch_3"
+    if damage == "missing":
+        bad.unlink()
+    else:
+        bad.write_bytes(bad.read_bytes()[:500])
+    X2, y2 = datasets.load_cifar10(root=root)
+    assert np.array_equal(X, X2) and np.array_equal(y, y2)
+    assert net.calls == [cifar._SETS["cifar10"]["url"]]  # repaired from the cached, verified archive
+    assert sorted(p.name for p in (root / "cifar10").iterdir()) == ["cifar-10-batches-py", "cifar-10-python.tar.gz"]
+
+
+def test_cifar_truncated_batch_without_archive_names_the_archive(cifar10_tar, net, tmp_path):
+    tar, _ = cifar10_tar
+    net.files[cifar._SETS["cifar10"]["url"]] = tar
+    root = tmp_path / "data"
+    datasets.load_cifar10(root=root, split="test")
+    (root / "cifar10" / "cifar-10-python.tar.gz").unlink()
+    bad = root / "cifar10" / "cifar-10-batches-py" / "test_batch"
+    bad.write_bytes(bad.read_bytes()[:100])
+    with pytest.raises(datasets.DatasetNotFoundError, match="cifar-10-python.tar.gz"):
+        datasets.load_cifar10(root=root, split="test", download=False)
+
+
+def test_imdb_truncated_cache_is_rebuilt(imdb_tar, net, tmp_path):
+    net.files[imdb.URL] = imdb_tar
+    first = datasets.load_imdb(root=tmp_path, vocab_size=4, max_len=8)
+    cache, = (tmp_path / "imdb").glob("*.npz")
+    cache.write_bytes(cache.read_bytes()[:200])
+    again = datasets.load_imdb(root=tmp_path, vocab_size=4, max_len=8)
+    assert np.array_equal(first[0], again[0]) and first[2] == again[2]
+    with np.load(cache, allow_pickle=False) as z:  # and written again, whole
+        assert set(z.files) == {"X_train", "y_train", "X_test", "y_test", "words"}
+
+
+def test_imdb_tree_missing_a_class_is_reextracted(imdb_tar, net, tmp_path):
+    net.files[imdb.URL] = imdb_tar
+    first = datasets.load_imdb(root=tmp_path, vocab_size=4, max_len=8)
+    for f in (tmp_path / "imdb").glob("*.npz"):
+        f.unlink()
+    shutil.rmtree(tmp_path / "imdb" / "aclImdb" / "train" / "neg")
+    X, y, _ = datasets.load_imdb(root=tmp_path, vocab_size=4, max_len=8)
+    assert y.tolist() == [0, 0, 1, 1] and np.array_equal(X, first[0])
+    assert net.calls == [imdb.URL]
+    with pytest.raises(datasets.DatasetError, match=r"train/neg: no reviews"):
+        imdb.read_split(tmp_path / "empty", "train")
+
+
+def test_failed_loads_leave_no_empty_folders(net, tmp_path):
+    root = tmp_path / "data"
+    for load in (datasets.load_mnist, datasets.load_fashion_mnist, datasets.load_cifar10, datasets.load_cifar100,
+                 datasets.load_imdb):
+        with pytest.raises(datasets.DatasetNotFoundError):
+            load(root=root)
+        assert not root.exists(), load.__name__
+    root.mkdir()
+    with pytest.raises(datasets.DatasetNotFoundError):
+        datasets.load_mnist(root=root)
+    assert root.is_dir() and list(root.iterdir()) == []  # the user's own folder stays

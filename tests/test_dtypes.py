@@ -6,6 +6,7 @@ import pytest
 import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor
+from tinygrad_lr.tensor import result_type  # tl.tensor is the function torch.tensor, as torch
 
 from helpers import R
 
@@ -38,7 +39,8 @@ F32_OPS = {
     "pow": lambda a, b: a.abs() ** b, "matmul": lambda a, b: a @ b.T, "maximum": lambda a, b: a.maximum(b),
     "scalars": lambda a, b: (2.0 - a) * 3 / (1.5 + b.abs()) ** 2 + 2 ** a - a ** 2,
     "unary": lambda a, b: a.exp() + b.abs().log() + b.abs().sqrt() + a.tanh() + a.sigmoid() + a.relu() + a.clip(-1, 1),
-    "reduce": lambda a, b: a.mean(0) + b.var(0) + a.max(0) + b.std(0) + a.min(0) + b.sum(0),
+    "reduce": lambda a, b: (a.mean(0) + b.var(0) + a.max(0).values + b.std(0) + a.min(0).values + b.sum(0)
+                           + a.amax(0) - b.amin(0)),
     "softmax": lambda a, b: F.log_softmax(a, 1) + F.softmax(b, 0) + F.logsumexp(a, 1, keepdim=True),
     "movement": lambda a, b: Tensor.cat([a, b]).T.reshape(3, 4)[:, [0, 0, 1]].pad((1, 1)),
     "where": lambda a, b: Tensor.where(a.data > 0, a, 0.5 * b),
@@ -98,3 +100,68 @@ def test_cast_gradient_and_int_cast_not_differentiable():
     i = (x * 2).long()
     assert i.dtype == np.int64 and not i.requires_grad
     assert not (x > 0).requires_grad and (x > 0).dtype == np.bool_
+
+
+# ---- issue 10: torch's promotion, not NumPy's (tensor.result_type) ----------------------------------------------
+f32, f64, i64 = np.float32, np.float64, np.int64
+PROMOTION = [  # (left, right, torch's result); arrays are dimensioned tensors, np.array(x) 0-d ones
+    (np.ones(2, f32), np.array(2.0), f32),          # a 0-d float64 tensor does not widen float32
+    (np.ones(2, f32), np.arange(2), f32),           # float32 + int64 tensor
+    (np.arange(3), 0.5, f32),                       # int tensor * Python float: the default float dtype
+    (np.arange(3), 2, i64),
+    (np.ones(2, np.int8), 1000 // 10, np.int8),     # a Python int does not widen an int tensor
+    (np.ones(2, np.int32), np.array(5), np.int32),  # nor does a 0-d int64 tensor
+    (np.ones(2, np.int32), np.arange(2), i64),      # two dimensioned ints: NumPy's rule, as torch
+    (np.ones(2, bool), 1, i64),
+    (np.ones(2, bool), 1.5, f32),
+    (np.ones(2, bool), np.ones(2, bool), bool),
+    (np.arange(2), np.array(2.0), f64),             # a 0-d float tensor lifts an int tensor to its own dtype
+    (np.ones(2, f32), np.ones(2), f64),             # two dimensioned floats: the wider (gradient checks)
+    (np.ones(2), 2.5, f64),
+    (np.ones(2, np.float16), 2.5, np.float16),
+    (np.array(2.0, f32), 2.5, f32),
+    (np.array(2, np.int32), 2.5, f32),
+    (np.array(2.0, f32), np.array(3.0), f64),       # both 0-d: promoted between themselves
+]
+
+
+@pytest.mark.parametrize("left,right,want", PROMOTION, ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("op", ["+", "-", "*"])
+def test_promotion_follows_torch(left, right, want, op):
+    a = Tensor(left)
+    b = Tensor(right) if isinstance(right, np.ndarray) else right
+    assert result_type(a, b) == want and result_type(b, a) == want
+    if want == bool and op == "-":
+        return  # bool - bool is an error, in torch as in NumPy
+    for x, y in ((a, b), (b, a)):
+        out = eval(f"x {op} y")
+        assert out.dtype == want, (x, op, y, out.dtype)
+        xa, ya = (np.asarray(v.data if isinstance(v, Tensor) else v, dtype=want) for v in (x, y))
+        np.testing.assert_array_equal(out.numpy(), eval(f"xa {op} ya"))
+
+
+def test_true_division_of_integers_gives_float32():
+    a, b = Tensor.arange(1, 4), Tensor(np.array([2, 4, 8]))
+    for out in (a / b, a / 2, 6 / a, Tensor(np.ones(2, bool)) / 2):
+        assert out.dtype == np.float32
+    np.testing.assert_allclose((a / b).numpy(), [0.5, 0.5, 0.375])
+    np.testing.assert_allclose((6 / a).numpy(), [6, 3, 2])
+    assert (Tensor.arange(3) * 0.5).dtype == np.float32 and (Tensor.arange(3) * 0.5).numpy().tolist() == [0, .5, 1]
+    assert (Tensor(np.ones(2)) / Tensor.arange(1, 3)).dtype == np.float64
+
+
+def test_promotion_in_where_maximum_and_gradients_keep_leaf_dtypes():
+    x = Tensor(R.standard_normal(3).astype(np.float32), requires_grad=True)
+    s = Tensor(np.array(2.0), requires_grad=True)  # a 0-d float64 leaf
+    y = x * s + s
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert x.grad.dtype == np.float32 and s.grad.dtype == np.float64
+    np.testing.assert_allclose(s.grad.item(), x.numpy().astype(np.float64).sum() + 3, rtol=1e-6)
+    assert Tensor.where(x.data > 0, x, Tensor(np.array(0.0))).dtype == np.float32
+    assert Tensor.where(np.array([True, False]), Tensor.arange(2), 0.5).dtype == np.float32
+    assert Tensor.where(np.array([True, False]), 1.0, 0.0).dtype == np.float32
+    assert x.maximum(Tensor(np.array(0.0))).dtype == np.float32 and x.minimum(np.arange(3)).dtype == np.float32
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.array(3.0), requires_grad=True)
+    assert (a * b).dtype == np.float64  # float64 + float64 stays float64: the float64 checks are unchanged
+    assert tl.gradcheck.gradcheck(lambda a, b: a * b + b ** a, [a, b])

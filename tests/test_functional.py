@@ -148,6 +148,28 @@ def test_cross_entropy_against_numpy_and_grad(kw):
     np.testing.assert_allclose(F.cross_entropy(z, Tensor(y.tolist()), **kw).numpy(), want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("kw", [dict(), dict(label_smoothing=0.2), dict(weight=True), dict(nll=True)], ids=str)
+def test_mean_loss_with_every_target_ignored_has_zero_gradient(kw):
+    """torch: the mean over no targets is 0/0 = nan, but the gradient is 0 (not nan), to every order."""
+    z = t(4, 3)
+    y = np.full(4, -100)
+    kw = dict(kw)
+    if kw.pop("weight", False):
+        kw["weight"] = Tensor(np.array([0.5, 2.0, 1.5]))
+    loss_fn = (lambda z: F.nll_loss(F.log_softmax(z, 1), y)) if kw.pop("nll", False) else \
+        (lambda z: F.cross_entropy(z, y, **kw))
+    loss = loss_fn(z)
+    assert np.isnan(loss.item())
+    g, = tl.grad(loss, z, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), np.zeros((4, 3)))
+    hv, = tl.hvp(loss_fn(z), z, Tensor(np.ones((4, 3))))
+    np.testing.assert_array_equal(hv.numpy(), np.zeros((4, 3)))
+    loss_fn(z).backward()
+    np.testing.assert_array_equal(z.grad.numpy(), np.zeros((4, 3)))
+    y2 = np.array([-100, 2, -100, 0])  # some ignored: the mean over the others, unchanged
+    np.testing.assert_allclose(F.cross_entropy(z, y2).numpy(), np_cross_entropy(z.numpy(), y2), rtol=1e-12)
+
+
 def test_cross_entropy_label_smoothing_is_torchs_definition():
     z = np.array([[2.0, -1.0, 0.5, 0.0]])
     logp = np_log_softmax(z, 1)[0]

@@ -318,3 +318,195 @@ def test_hyper_state_dict_roundtrip_continues_identically():
     assert h.lr == h2.lr
     with pytest.raises(ValueError, match="FirstOrder.*RTHPO"):
         hyper.FirstOrder(optim.Adam(ps2, lr=0.01), 1e-4).load_state_dict(sd)
+
+
+# ---- issue 10: bad arguments, η through 0, torch-style closures, schedulers -------------------------------------
+@pytest.mark.parametrize("c", [float("nan"), float("inf"), 1.0, 0.5, "2"])
+def test_lossgrad_refuses_bad_c(c):
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match="finite c > 1"):
+        hyper.LossGrad(optim.SGD([w], lr=0.1), c=c)
+
+
+@pytest.mark.parametrize("bounds, msg", [(0.2, "must be a pair"), ((0.1,), "must be a pair"),
+                                         ((float("nan"), None), "lower bound must be a number"),
+                                         ((0, float("nan")), "upper bound must be a number"),
+                                         ((0.5, 0.1), "above upper bound")])
+def test_lr_bounds_are_validated(bounds, msg):
+    w = Tensor([1.0, 2.0], requires_grad=True)
+    for make in (lambda: hyper.RTHPO(optim.SGD([w], lr=0.1), 1e-3, lr_bounds=bounds),
+                 lambda: hyper.LossGrad(optim.SGD([w], lr=0.1), lr_bounds=bounds)):
+        with pytest.raises(ValueError, match=msg):
+            make()
+
+
+def test_initial_eta_is_clipped_into_the_bounds():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    assert hyper.FirstOrder(optim.SGD([w], lr=0.5), 1e-3, lr_bounds=(0.0, 0.1)).lr == 0.1
+    assert hyper.FirstOrder(optim.SGD([w], lr=0.5), 1e-3, granularity="tensor", lr_bounds=(None, 0.2)).lr == [0.2]
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.01), 1e-3, granularity="element", lr_bounds=(0.05, None))
+    np.testing.assert_array_equal(h.lr[0], [0.05, 0.05])
+    assert hyper.LossGrad(optim.SGD([w], lr=0.5), lr_bounds=[0, 0.3]).lr == 0.3
+
+
+def test_eta_changing_sign_warns_once():
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    # successive gradients of an overshooting quadratic point opposite ways: g_t·g_{t-1} < 0 pushes η down, fast
+    h = hyper.FirstOrder(optim.SGD([w], lr=1.5), hyper_lr=1.0)
+    with pytest.warns(RuntimeWarning, match=r"through 0.*lr_bounds=\(0, None\)") as rec:
+        for _ in range(6):
+            h.step(lambda: (w * w).sum())
+    assert min(r["lr"] for r in h.history) < 0
+    assert sum("through 0" in str(r.message) for r in rec) == 1
+    w.data[...] = [1.0, -2.0]
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        hb = hyper.FirstOrder(optim.SGD([w], lr=1.5), hyper_lr=1.0, lr_bounds=(0, None))
+        for _ in range(6):
+            hb.step(lambda: (w * w).sum())
+    assert min(r["lr"] for r in hb.history) >= 0
+
+
+def test_torch_style_closure_calling_backward_is_explained():
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    for make in (lambda o: hyper.RTHPO(o, 1e-3), lambda o: hyper.FirstOrder(o, 1e-3), hyper.LossGrad,
+                 lambda o: hyper.FischerPlus(o, 1e-3)):
+        opt = optim.SGD([w], lr=0.1)
+        h = make(opt)
+
+        def closure():
+            opt.zero_grad()
+            loss = (w * w).sum()
+            loss.backward()
+            return loss
+        before = w.numpy().copy()
+        with pytest.raises(ValueError, match=r"called backward\(\).*without calling backward") as e:
+            h.step(closure)
+        assert "retain_graph" not in str(e.value)
+        np.testing.assert_array_equal(w.numpy(), before)
+    val = hyper.FirstOrder(optim.SGD([w], lr=0.1), 1e-3, val_closure=closure)
+    val.step(lambda: (w * w).sum())
+    with pytest.raises(ValueError, match=r"val_closure\(\) called backward"):
+        val.step(lambda: (w * w).sum())
+
+
+def test_scheduler_on_the_wrapped_optimizer_scales_eta():
+    from tinygrad_lr.optim import lr_scheduler
+    w = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([w], lr=0.1), hyper_lr=0.0)  # β = 0: η only moves by the schedule
+    sched = lr_scheduler.ExponentialLR(h.optimizer, gamma=0.5)
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.1
+    sched.step()
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.05 and h.history[-1]["lr"] == 0.05
+    sched.step()
+    sd = h.state_dict()
+    h.step(lambda: (w * w).sum())
+    assert h.lr == 0.025
+    w2 = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    h2 = hyper.FirstOrder(optim.SGD([w2], lr=0.1), hyper_lr=0.0)
+    h2.load_state_dict(sd)  # the lr the scheduler set after the checkpoint's last step is still to be followed
+    h2.step(lambda: (w2 * w2).sum())
+    assert h2.lr == 0.025
+    # per-tensor η: each group's η follows its own group's lr; LossGrad's too
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    ht = hyper.FirstOrder(optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.2}]), 0.0,
+                          granularity="tensor")
+    lr_scheduler.StepLR(ht.optimizer, step_size=1, gamma=0.1).step()
+    ht.step(lambda: (a * a + b * b).sum())
+    np.testing.assert_allclose(ht.lr, [0.01, 0.02])
+    hl = hyper.LossGrad(optim.SGD([w], lr=0.1))
+    lr_scheduler.ExponentialLR(hl.optimizer, gamma=0.5).step()
+    hl.step(lambda: (w * w).sum())
+    assert hl.history[-1]["lr"] in (0.05 * 1.05, 0.05 / 1.05)
+
+
+def _bn_dropout_model():
+    from tinygrad_lr import nn
+    tl.manual_seed(0)
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 1))
+
+
+def test_lossgrad_second_evaluation_is_the_same_function():
+    """LOSSGRAD's loss after the step: the same dropout mask, BatchNorm's running statistics moved once per step."""
+    model = _bn_dropout_model()
+    x = Tensor(np.random.default_rng(0).standard_normal((8, 3)).astype(np.float32))
+    masks = []
+
+    def closure():
+        h = model[2](model[1](model[0](x)))
+        d = model[3](h)
+        masks.append((d.numpy() != 0) | (h.numpy() == 0))  # kept by dropout (or zero anyway)
+        return (model[4](d) ** 2).mean()
+    h = hyper.LossGrad(optim.SGD(model.parameters(), lr=0.01))
+    bn = model[1]
+    for step in range(3):
+        masks.clear()
+        with tl.no_grad():  # what one training-mode evaluation at the current weights does to the running mean
+            z = model[0](x).numpy()
+        want = 0.9 * bn.running_mean.numpy() + 0.1 * z.mean(0)
+        h.step(closure)
+        assert len(masks) == 2 and np.array_equal(masks[0], masks[1])
+        np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-6)
+        assert int(bn.num_batches_tracked.item()) == step + 1
+
+
+def test_lossgrad_step_consumes_one_evaluation_of_random_numbers():
+    model = _bn_dropout_model()
+    x = Tensor(np.ones((8, 3), np.float32))
+
+    def closure():
+        return (model(x) ** 2).mean()
+    h = hyper.LossGrad(optim.SGD(model.parameters(), lr=0.01))
+    start = tl.backend.rng_state("cpu")
+    h.step(closure)
+    after_step = tl.backend.rng_state("cpu")
+    tl.backend.set_rng_state(start, "cpu")
+    closure()
+    assert tl.backend.rng_state("cpu") == after_step
+
+
+def test_frozen_running_stats_keeps_batch_statistics():
+    from tinygrad_lr import nn
+    model = _bn_dropout_model()
+    bn = model[1]
+    x = Tensor(np.random.default_rng(2).standard_normal((8, 4)).astype(np.float32) * 3 + 1)
+    with nn.frozen_running_stats():
+        y = bn(x)
+    np.testing.assert_allclose(y.numpy().mean(0), 0, atol=1e-5)  # normalised with the batch's statistics
+    np.testing.assert_array_equal(bn.running_mean.numpy(), 0)
+    assert int(bn.num_batches_tracked.item()) == 0
+    bn(x)
+    assert int(bn.num_batches_tracked.item()) == 1 and not np.all(bn.running_mean.numpy() == 0)
+
+
+@pytest.mark.parametrize("cls", [hyper.RTHPO, hyper.FirstOrder])
+def test_validation_closure_leaves_running_stats_alone(cls):
+    model = _bn_dropout_model()
+    rng = np.random.default_rng(1)
+    x = Tensor(rng.standard_normal((8, 3)).astype(np.float32))
+    xv = Tensor(5 + 3 * rng.standard_normal((8, 3)).astype(np.float32))
+    h = cls(optim.SGD(model.parameters(), lr=0.01), 1e-4, val_closure=lambda: (model(xv) ** 2).mean())
+    bn = model[1]
+    for step in range(3):
+        with tl.no_grad():
+            want = 0.9 * bn.running_mean.numpy() + 0.1 * model[0](x).numpy().mean(0)
+        h.step(lambda: (model(x) ** 2).mean())
+        np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-6)
+        assert int(bn.num_batches_tracked.item()) == step + 1  # the training closures only
+
+
+def test_scheduler_on_several_groups_under_one_global_eta():
+    from tinygrad_lr.optim import lr_scheduler
+    a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
+    h = hyper.FirstOrder(optim.SGD([{"params": [a], "lr": 0.1}, {"params": [b], "lr": 0.1}]), 0.0)
+    s = lr_scheduler.ExponentialLR(h.optimizer, gamma=0.3)
+    for _ in range(3):
+        s.step()
+        h.step(lambda: (a * a + b * b).sum())
+    assert abs(h.lr - 0.1 * 0.3 ** 3) < 1e-15
+    h.optimizer.param_groups[0]["lr"] = 0.5  # one group moved alone: one η cannot follow both
+    with pytest.raises(ValueError, match="granularity 'tensor'"):
+        h.step(lambda: (a * a + b * b).sum())

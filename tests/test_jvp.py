@@ -20,10 +20,12 @@ CASES = {
     "add_bcast": (lambda a, b: a + b, [_t(3, 1, 4), _t(2, 1)]),
     "sub_mul_div": (lambda a, b: (a - b) * a / (b * b + 1), [_t(3, 4), _t(4)]),
     "pow": (lambda a, b: a ** b + 2 ** a + a ** 3, [_t(3, 4, pos=True), _t(4)]),
-    "unary": (lambda a: a.exp() + a.abs().log() + a.abs().sqrt() + a.tanh() + a.sigmoid() + a.relu() - (-a), [_t(5)]),
+    "unary": (lambda a: a.exp() + a.abs().log() + a.abs().sqrt() + a.tanh() + a.sigmoid() + a.relu() - (-a)
+              + a.sign() * a, [_t(5)]),
     "clip_max_min": (lambda a, b: a.clip(-0.5, 0.5) + a.maximum(b) * a.minimum(b), [_t(3, 4), _t(4)]),
     "where": (lambda a, b: Tensor.where(a.data > 0, a * a, b), [_t(4), _t(4)]),
-    "reduce": (lambda a: a.sum((0, 2), keepdim=True) * a.max(1, keepdim=True) + a.var(1, keepdim=True), [_t(2, 3, 4)]),
+    "reduce": (lambda a: a.sum((0, 2), keepdim=True) * a.max(1, keepdim=True).values + a.var(1, keepdim=True)
+               + a.amax((0, 2), keepdim=True) - a.amin(-1, keepdim=True) + a.min(0).values, [_t(2, 3, 4)]),
     "movement": (lambda a: a.reshape(4, 6).T[1:, ::2].pad((1, 1)).flatten().expand(2, 20), [_t(2, 3, 4)]),
     "index_cat": (lambda a, b: Tensor.cat([a[np.array([0, 0, 2])], b], 0) ** 2, [_t(3, 2), _t(1, 2)]),
     "matmul": (lambda a, b: a @ b, [_t(2, 3, 4), _t(4, 5)]),

@@ -183,6 +183,100 @@ def test_where_values_and_gradient_routing():
     np.testing.assert_array_equal(y.grad.numpy(), [0, 1, 0])
 
 
+# ---- issue 10: torch's values at the corners ------------------------------------------------------------------
+def test_pow_at_a_zero_base_matches_torch():
+    """d(a**b)/db = a**b·log a is 0·(-inf) at a = 0: torch takes 0 there (for b >= 0); one zero base must not turn
+    the exponent's whole gradient into nan. d/da at a = 0 follows b·a^(b-1): 0 for b = 2, 1 for b = 1, inf for
+    b = 0.5, 0 for b = 0."""
+    a = Tensor(np.array([0.0, 0.0, 0.0, 0.0, 2.0, 0.0]), requires_grad=True)
+    b = Tensor(np.array([2.0, 1.0, 0.5, 0.0, 0.0, -1.0]), requires_grad=True)
+    with np.errstate(divide="ignore"):
+        y = a ** b
+        np.testing.assert_array_equal(y.numpy(), [0, 0, 0, 1, 1, np.inf])
+        ga, gb = tl.grad(y.sum(), [a, b])
+    np.testing.assert_array_equal(ga.numpy(), [0, 1, np.inf, 0, 0, -np.inf])
+    np.testing.assert_array_equal(gb.numpy(), [0, 0, 0, 0, math.log(2), -np.inf])
+    w = Tensor(np.array([0.0, 1.5, 2.0]), requires_grad=True)
+    s = Tensor(np.array(1.7), requires_grad=True)
+    (w ** s).sum().backward()  # the exponent's gradient sums over the bases, the zero one included
+    assert np.isfinite(s.grad.item()) and s.grad.item() == pytest.approx(1.5 ** 1.7 * math.log(1.5) + 2 ** 1.7
+                                                                           * math.log(2), rel=1e-12)
+
+
+@pytest.mark.parametrize("expo", [2.0, 3.0, 1.5])
+def test_pow_zero_base_first_and_second_order(expo):
+    """Around a zero base (b constant: x**2, x**3; x**1.5 on x >= 0) the first and second derivatives are finite
+    and right: central differences in float64 agree, and so does forward mode."""
+    x = Tensor(np.array([0.0, 0.7, 1.3]), requires_grad=True)
+    g, = tl.grad((x ** expo).sum(), x, create_graph=True)
+    np.testing.assert_allclose(g.numpy(), expo * x.numpy() ** (expo - 1), rtol=1e-12)
+    with np.errstate(divide="ignore"):
+        h, = tl.grad(g.sum(), x)
+    if expo != 1.5:  # 1.5·0.5·x^-0.5 is inf at 0
+        np.testing.assert_allclose(h.numpy(), expo * (expo - 1) * x.numpy() ** (expo - 2), rtol=1e-12)
+    b = Tensor(np.array(expo), requires_grad=True)
+    x2 = Tensor(np.array([0.0, 0.7, 1.3]), requires_grad=True)
+    gb, = tl.grad((x2 ** b).sum(), b, create_graph=True)  # d/db with a zero base: finite, the zero adds nothing
+    assert gb.item() == pytest.approx(sum(v ** expo * math.log(v) for v in (0.7, 1.3)), rel=1e-12)
+    hb, = tl.grad(gb, b)
+    assert hb.item() == pytest.approx(sum(v ** expo * math.log(v) ** 2 for v in (0.7, 1.3)), rel=1e-12)
+    check(lambda a, b: a ** b, t(2, 3, lo=0.5, hi=2.0), t(3))
+    jv, = tl.jvp((x2 ** b).sum(), [x2, b], [Tensor(np.zeros(3)), Tensor(np.array(1.0))])
+    assert jv.item() == pytest.approx(gb.item(), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_propagate_nan_whatever_the_order(name):
+    a = Tensor(np.array([np.nan, 1.0, 2.0, np.nan]))
+    b = Tensor(np.array([1.0, np.nan, 0.5, np.nan]))
+    for x, y in ((a, b), (b, a)):
+        out = getattr(x, name)(y).numpy()
+        assert np.isnan(out[:2]).all() and np.isnan(out[3])
+    assert getattr(a, name)(b).numpy()[2] == (2.0 if name == "maximum" else 0.5)
+    assert np.isnan(getattr(a, name)(0.0).numpy()[0]) and np.isnan(getattr(b, name)(0.0).numpy()[1])
+    assert np.isnan(getattr(Tensor(0.0), name)(a).numpy()[0])
+
+
+@pytest.mark.parametrize("name", ["maximum", "minimum"])
+def test_maximum_minimum_split_the_gradient_at_ties(name):
+    a = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    b = Tensor(np.array([1.0, 3.0, 2.0]), requires_grad=True)
+    getattr(a, name)(b).sum().backward()
+    big = [0.5, 0.0, 1.0] if name == "maximum" else [0.5, 1.0, 0.0]
+    np.testing.assert_array_equal(a.grad.numpy(), big)
+    np.testing.assert_array_equal(b.grad.numpy(), [0.5, 1.0 - big[1], 1.0 - big[2]])
+    x = Tensor(np.array([0.5, 1.0, 1.5]), requires_grad=True)
+    getattr(x, name)(1.0).sum().backward()  # a Python scalar: the tied element gets half
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0.5, 1] if name == "maximum" else [1, 0.5, 0])
+    y = Tensor(np.array([1.0, 1.0]), requires_grad=True)
+    getattr(y, name)(y).sum().backward()  # max(y, y) = y: the halves add up to 1
+    np.testing.assert_array_equal(y.grad.numpy(), [1, 1])
+
+
+def test_maximum_minimum_dtype_and_broadcast():
+    a = Tensor(np.array([[1, 5]], np.int64))
+    assert a.maximum(3).dtype == np.int64 and a.maximum(2.5).dtype == np.float32
+    assert Tensor(np.ones(2, np.float32)).minimum(Tensor(np.array(0.5))).dtype == np.float32
+    np.testing.assert_array_equal(a.maximum(Tensor(np.array([[2], [7]]))).numpy(), [[2, 5], [7, 7]])
+
+
+def test_sign_is_differentiable_with_zero_gradient():
+    x = Tensor(np.array([-2.0, 0.0, 3.0, -0.5]), requires_grad=True)
+    y = x.sign()
+    np.testing.assert_array_equal(y.numpy(), [-1, 0, 1, -1])
+    assert y.requires_grad and y.dtype == np.float64
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, 0])
+    g, = tl.grad((x.sign() * x * x).sum(), x, create_graph=True)  # d(sign(x)·x²) = 2|x| away from 0
+    np.testing.assert_array_equal(g.numpy(), 2 * np.abs(x.numpy()))
+    h, = tl.grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), 2 * np.sign(x.numpy()))
+    check(lambda x: x.sign() * x ** 3, t(2, 3, away=0.1))
+    jv, = tl.jvp(x.sign().sum(), x, Tensor(np.ones(4)))
+    assert jv.item() == 0
+    assert Tensor(np.array([-3, 0, 2])).sign().numpy().tolist() == [-1, 0, 1]
+
+
 # ---- issue 10: the unary ops and activations a PyTorch user reaches for ---------------------------------------------
 MORE_UNARY = {
     "neg_method": (lambda x: x.neg(), {}, lambda a: -a),

@@ -1,5 +1,7 @@
 """Movement ops (tinygrad_lr/ops/movement.py): reshape, permute, expand, pad, every getitem form (basic,
 advanced, boolean), cat and stack; values against NumPy, gradcheck and gradgradcheck in float64."""
+import re
+
 import numpy as np
 import pytest
 
@@ -135,6 +137,81 @@ def test_cat_with_constant_part():
     a = t(2, 2)
     k = Tensor(np.ones((1, 2)))
     check(lambda a: Tensor.cat([k, a, k], 0) * 2.0, a)
+
+
+# ---- issue 10: dims out of range, empty lists, 0-d tensors, masks of the wrong shape -----------------------
+OUT_OF_RANGE = {  # x is 2-D: valid dims [-2, 1] (unsqueeze, stack: [-3, 2])
+    "cat": (lambda x: Tensor.cat([x, x], dim=5), 5, "[-2, 1]"),
+    "cat_neg": (lambda x: Tensor.cat([x, x], dim=-3), -3, "[-2, 1]"),
+    "stack": (lambda x: Tensor.stack([x, x], dim=3), 3, "[-3, 2]"),
+    "permute": (lambda x: x.permute(0, 3), 3, "[-2, 1]"),
+    "transpose": (lambda x: x.transpose(0, 2), 2, "[-2, 1]"),
+    "unsqueeze": (lambda x: x.unsqueeze(5), 5, "[-3, 2]"),
+    "unsqueeze_neg": (lambda x: x.unsqueeze(-4), -4, "[-3, 2]"),
+    "squeeze": (lambda x: x.squeeze(4), 4, "[-2, 1]"),
+    "squeeze_tuple": (lambda x: x.squeeze((0, 2)), 2, "[-2, 1]"),
+    "flatten": (lambda x: x.flatten(3), 3, "[-2, 1]"),
+    "flatten_end": (lambda x: x.flatten(0, -3), -3, "[-2, 1]"),
+    "size": (lambda x: x.size(2), 2, "[-2, 1]"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUT_OF_RANGE))
+def test_out_of_range_dims_raise_index_error_naming_dim_and_range(name):
+    fn, dim, rng = OUT_OF_RANGE[name]
+    x = Tensor(np.ones((2, 1)))
+    with pytest.raises(IndexError, match=re.escape(f"expected to be in range of {rng}, but got {dim})")):
+        fn(x)
+
+
+def test_in_range_negative_dims_still_work():
+    x = t(2, 1, 3)
+    assert Tensor.cat([x, x], dim=-3).shape == (4, 1, 3) and Tensor.stack([x, x], dim=-4).shape == (2, 2, 1, 3)
+    assert x.unsqueeze(-4).shape == (1, 2, 1, 3) and x.squeeze(-2).shape == (2, 3) and x.squeeze(-1).shape == x.shape
+    assert x.squeeze((0, 1)).shape == (2, 3) and x.flatten(-2).shape == (2, 3) and x.size(-1) == 3
+    assert x.permute(-1, 0, -2).shape == (3, 2, 1) and x.transpose(-3, -1).shape == (3, 1, 2)
+    check(lambda x: x.squeeze((0, 1)).unsqueeze(-1).flatten(-2) * 2.0, x)
+
+
+def test_empty_lists_and_0d_tensors_as_torch():
+    with pytest.raises(RuntimeError, match="non-empty list"):
+        Tensor.cat([])
+    with pytest.raises(RuntimeError, match="non-empty list"):
+        Tensor.stack([])
+    with pytest.raises(RuntimeError, match="zero-dimensional"):
+        Tensor.cat([Tensor(1.0), Tensor(2.0)])
+    s = Tensor(np.array(2.0), requires_grad=True)
+    for out in (s.squeeze(0), s.squeeze(-1), s.squeeze(), s.transpose(0, -1), s.permute()):
+        assert out.shape == () and out.item() == 2.0
+    assert s.unsqueeze(0).shape == (1,) and s.unsqueeze(-1).shape == (1,) and s.flatten().shape == (1,)
+    assert Tensor.stack([s, s]).shape == (2,) and Tensor.stack([s, s], dim=-1).shape == (2,)
+    with pytest.raises(IndexError, match=re.escape("range of [-1, 0], but got 1)")):
+        s.squeeze(1)
+    check(lambda s: s.squeeze(0).unsqueeze(-1) * 3.0, s)
+
+
+@pytest.mark.parametrize("index", [
+    "np.array([True, False])",               # 2 where dim 0 has 3
+    "np.array([True, False, True, True])",   # 4 where dim 0 has 3
+    "(slice(None), np.array([True]))",       # dim 1 has 2
+    "np.ones((3, 3), bool)",                 # two dims (3, 2)
+    "(Ellipsis, np.array([True, False, True]))",
+    "Tensor(np.array([True, False]))",
+])
+def test_bool_mask_of_the_wrong_shape_raises_index_error(index):
+    x = Tensor(np.arange(6.0).reshape(3, 2))
+    with pytest.raises(IndexError, match="boolean mask of shape"):
+        x[eval(index)]
+
+
+def test_bool_masks_of_the_right_shape_index_as_numpy():
+    a = np.arange(24.0).reshape(2, 3, 4)
+    x = Tensor(a, requires_grad=True)
+    m1, m2, m3 = np.array([True, False]), np.array([True, False, True]), np.array([[True, False, True, False]] * 3)
+    for idx in (m1, (slice(None), m2), (Ellipsis, m3[0]), (0, m3), (None, m1), (m1, Ellipsis, m3[1]),
+                (slice(None), m3), a > 10):
+        np.testing.assert_array_equal(x[idx].numpy(), a[idx])
+    check(lambda x: x[:, m2, 1:] * x[:, m2, :-1], x)
 
 
 # ---- issue 10: torch's shape and indexing methods -------------------------------------------------------------------

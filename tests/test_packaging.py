@@ -81,3 +81,14 @@ def test_wheel_has_one_top_level_name(tmp_path):
         assert must in names, must
     metadata = zipfile.ZipFile(wheel).read(wheel.name.split("-py")[0] + ".dist-info/METADATA").decode()
     assert "License-Expression: MIT" in metadata and "License :: " not in metadata
+
+
+def test_checkout_uses_its_own_models_datasets_examples():
+    """Run from a checkout, tinygrad_lr.models/datasets/examples are that checkout's folders, even when an editable
+    install of another checkout (a colleague's worktree) is on the path."""
+    code = ("import tinygrad_lr as tl; from tinygrad_lr import models, datasets, examples; "
+            "print(tl.__file__); print(models.__file__); print(datasets.__file__); print(examples.__file__)")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    for line in r.stdout.split():
+        assert Path(line).resolve().is_relative_to(ROOT), line

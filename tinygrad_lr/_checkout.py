@@ -3,8 +3,9 @@ package (models/, datasets/, examples/); setup.cfg installs them inside it as ti
 tinygrad_lr.datasets and tinygrad_lr.examples, and an editable install maps those names the same way. When
 tinygrad_lr is imported straight from a checkout instead (Python started in the repository root, whose
 tinygrad_lr/ then shadows any installed copy), this finder maps them. It is registered only in a checkout (a
-setup.cfg and the three folders beside this package), after every other finder, so an installed tinygrad_lr
-never uses it."""
+setup.cfg and the three folders beside this package), so an installed tinygrad_lr never uses it; there it goes
+right after the standard path finder, ahead of an editable install's finder, which would otherwise hand out the
+folders of the checkout it was installed from (another worktree) beside this checkout's tinygrad_lr."""
 import importlib.machinery
 import os
 import sys
@@ -29,4 +30,6 @@ def register():
     in_checkout = os.path.isfile(os.path.join(ROOT, "setup.cfg")) and all(
         os.path.isfile(os.path.join(ROOT, f, "__init__.py")) for f in FOLDERS)
     if in_checkout and CheckoutFinder not in sys.meta_path:
-        sys.meta_path.append(CheckoutFinder)
+        at = sys.meta_path.index(importlib.machinery.PathFinder) + 1 \
+            if importlib.machinery.PathFinder in sys.meta_path else len(sys.meta_path)
+        sys.meta_path.insert(at, CheckoutFinder)

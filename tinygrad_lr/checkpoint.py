@@ -1,5 +1,7 @@
 """Checkpoints as .npz without pickle: arrays go in as arrays, everything else (nesting, ints, floats,
-strings, RNG states) as one JSON document. Written atomically: a temp file in the same folder, fsync, rename."""
+strings, RNG states) as one JSON document. Written atomically: a temp file in the same folder, fsync, rename.
+The temp file is named `.tmp-<checkpoint name>.<pid>.<random>.npz`; one left behind by a writer that was killed
+(kill -9: no cleanup runs) is removed by the next save of the same checkpoint once its process is gone."""
 import json
 import os
 import tempfile
@@ -10,6 +12,7 @@ import numpy as np
 from .tensor import Tensor
 
 _META = "__meta__"
+_TMP = ".tmp-"
 
 
 def _encode(obj, key, arrays):
@@ -55,7 +58,8 @@ def save(path, state):
     arrays[_META] = np.array(meta)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    _remove_stale_temporaries(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TMP}{os.path.basename(path)}.{os.getpid()}.", suffix=".npz", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
@@ -66,6 +70,37 @@ def save(path, state):
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _alive(pid):
+    if pid == os.getpid():
+        return True  # another thread of ours may be writing it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. another user's process: leave its file alone
+        return True
+    return True
+
+
+def _remove_stale_temporaries(path):
+    """Remove the temp files an earlier save() of `path` left when its process was killed mid-write."""
+    folder, name = os.path.split(os.path.abspath(path))
+    prefix = f"{_TMP}{name}."
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return
+    for e in entries:
+        if not (e.startswith(prefix) and e.endswith(".npz")):
+            continue
+        pid = e[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            try:
+                os.remove(os.path.join(folder, e))
+            except OSError:
+                pass
 
 
 def load(path):

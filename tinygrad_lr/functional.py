@@ -1,15 +1,17 @@
 """The user-facing F namespace, as torch.nn.functional. Everything here is composed of engine ops, so every
 function has first- and higher-order derivatives without a backward of its own."""
+import math
 import numbers
 
 import numpy as np
 
 from . import backend
 from .ops.conv import Conv2d, ConvTranspose2d, Fold, Unfold, nchw as nchw_of, out_size
+from .ops.linalg import Affine
 from .ops.nn import LogSoftmax
 from .ops.norm import BatchNorm
 from .ops.pool import AvgPool2d, MaxPool2d
-from .tensor import Tensor, dims_of
+from .tensor import Tensor, dim_of, dims_of
 
 
 def _pair(v, name):
@@ -62,7 +64,7 @@ def logsigmoid(input):
 
 def _shift(x, dim):
     """The max over dim (kept), as a constant (0 where it is not finite): x - shift keeps exp from overflowing."""
-    m = x.detach().max(dim, keepdim=True).data
+    m = x.detach().amax(dim, keepdim=True).data
     return Tensor.wrap(backend.xp(x.device).where(backend.xp(x.device).isfinite(m), m, 0), x.device)
 
 
@@ -77,14 +79,16 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1):
-    e = (x - x.detach().max(dim, keepdim=True)).exp()
+    e = (x - x.detach().amax(dim, keepdim=True)).exp()
     return e / e.sum(dim, keepdim=True)
 
 
 def log_softmax(x, dim=-1):
     """x - logsumexp(x) as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max is added
     back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
-    return LogSoftmax.apply(x, dim=dims_of(dim, x.ndim)[0])
+    if x.ndim == 0:  # as torch: a 0-d input is its own slice (log softmax 0)
+        return LogSoftmax.apply(x.reshape(1), dim=dim_of(dim, 0)).reshape(())
+    return LogSoftmax.apply(x, dim=dim_of(dim, x.ndim))
 
 
 def linear(x, weight, bias=None):
@@ -92,8 +96,11 @@ def linear(x, weight, bias=None):
     if x.shape[-1] != weight.shape[-1]:
         raise ValueError(f"linear: input of shape {x.shape} does not match weight of shape {weight.shape} "
                          f"(in_features {weight.shape[-1]})")
-    out = x @ weight.T
-    return out if bias is None else out + bias
+    if weight.ndim != 2 or x.ndim == 0 or (bias is not None and (not isinstance(bias, Tensor) or
+                                                                 bias.shape != weight.shape[:1])):
+        out = x @ weight.T
+        return out if bias is None else out + bias
+    return Affine.apply(x, weight, bias) if bias is not None else Affine.apply(x, weight)
 
 
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -434,7 +441,11 @@ def _reduce(loss, reduction, denom=None):
     if reduction == "sum":
         return loss.sum()
     if reduction == "mean":
-        return loss.mean() if denom is None else loss.sum() / denom
+        if denom is None:
+            return loss.mean()
+        if denom == 0:  # every target ignored (or weighted 0): the loss is 0/0 = nan as torch's, its gradient 0
+            return loss.sum() + math.nan  # (the ignored terms carry no gradient; dividing by 0 would make it nan)
+        return loss.sum() / denom
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 

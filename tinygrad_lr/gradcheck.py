@@ -37,6 +37,17 @@ def _outputs(fn, xs):
 
 
 def _check(name, analytic, numeric, atol, rtol, oi, ii):
+    """Raise naming the worst entry where |analytic - numeric| > atol + rtol·|numeric|, or the first entry where
+    either is nan or ±inf (a comparison with nan is False: without this check a nan derivative would pass)."""
+    bad = ~(np.isfinite(analytic) & np.isfinite(numeric))
+    if bad.any():
+        r, c = np.unravel_index(np.argmax(bad), bad.shape)
+        which = " and ".join(k for k, v in (("analytic", analytic[r, c]), ("numeric", numeric[r, c]))
+                             if not np.isfinite(v))
+        raise GradcheckError(
+            f"{name}: non-finite {which} derivative for output {oi} w.r.t. input {ii} at (output element {r}, "
+            f"input element {c}): analytic {analytic[r, c]:.10g} vs numeric {numeric[r, c]:.10g} "
+            f"({int(bad.sum())} non-finite entries)")
     err = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
     if err.size and err.max() > 0:
         r, c = np.unravel_index(np.argmax(err), err.shape)

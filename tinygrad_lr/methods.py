@@ -45,7 +45,7 @@ METHODS = {
     "to": E.to, "cpu": E.cpu, "cuda": E.cuda,
     # reductions
     "sum": R.sum, "mean": R.mean, "var": R.var, "std": R.std, "max": R.max, "min": R.min,
-    "argmax": R.argmax, "argmin": R.argmin, "sum_to": R.sum_to,
+    "amax": R.amax, "amin": R.amin, "argmax": R.argmax, "argmin": R.argmin, "sum_to": R.sum_to,
     "prod": R.prod, "cumsum": R.cumsum, "any": R.any, "all": R.all, "norm": R.norm,
     # movement
     "reshape": M.reshape, "view": M.reshape, "permute": M.permute, "transpose": M.transpose,

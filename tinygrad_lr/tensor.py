@@ -16,22 +16,83 @@ float16, float32, float64 = np.float16, np.float32, np.float64
 int32, int64, bool_ = np.int32, np.int64, np.bool_
 
 
+def dim_of(dim, ndim):
+    """One dim (negative allowed) as an index in [0, ndim), or IndexError naming the dim and the valid range, as
+    torch. A 0-d tensor accepts dim 0 and -1 (torch does). Every op that takes a dim goes through here (or
+    dims_of); an op that inserts a dim (unsqueeze, stack) passes ndim + 1."""
+    if not isinstance(dim, numbers.Integral) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, got {type(dim).__name__} {dim!r}")
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})")
+    return int(dim) % n
+
+
 def dims_of(dim, ndim):
-    """Normalise a dim / tuple of dims (negative allowed) to a sorted tuple, or None for all."""
+    """Normalise a dim / tuple of dims (negative allowed) to a sorted tuple, or None for all. Out-of-range dims
+    raise IndexError (dim_of), a repeated dim RuntimeError, as torch; on a 0-d tensor the dims 0 / -1 reduce
+    nothing: ()."""
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-    out = []
-    for d in dims:
-        if not -ndim <= d < max(ndim, 1):
-            raise IndexError(f"dim {d} is out of range for a tensor with {ndim} dims")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(out))
+    out = tuple(sorted(dim_of(d, ndim) for d in dims))
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"dim {dim} names a dim more than once")
+    return out if ndim else ()
 
 
 def shape_arg(shape):
     """Shapes given as f(2, 3) or f((2, 3)) -> (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+DEFAULT_FLOAT = np.float32  # the dtype of Python floats, of lists, and of integer-only true division
+
+
+def _category(dtype):
+    return {"b": 0, "i": 1, "u": 1, "f": 2, "c": 3}[dtype.kind]
+
+
+def promote_types(a, b):
+    """torch.promote_types: within a category as NumPy (float32 + float64 -> float64, uint8 + int8 -> int16);
+    across categories the higher category's dtype (int64 + float32 -> float32, where NumPy says float64)."""
+    a, b = np.dtype(a), np.dtype(b)
+    ca, cb = _category(a), _category(b)
+    return np.promote_types(a, b) if ca == cb or min(ca, cb) == 2 else a if ca > cb else b
+
+
+def result_type(*operands):
+    """The dtype of an elementwise op on `operands` (Tensors, arrays, Python/NumPy scalars), by torch's rule
+    rather than NumPy's; every elementwise op with more than one input goes through here.
+
+    Each operand has a category, bool < integer < float, and a priority: dimensioned tensors beat 0-d tensors
+    beat Python scalars (a Python float counts as the default dtype, float32; an int as int64). The operands of
+    one priority promote among themselves (promote_types). Then a lower priority only matters when its category
+    is higher, and it brings its category, never extra width: float32 + 0-d float64 tensor -> float32,
+    float32 + int64 tensor -> float32, int64 tensor * 0.5 -> float32, int8 tensor + 1000 -> int8, bool tensor +
+    1 -> int64, int tensor + 0-d float64 tensor -> float64, float64 + float32 (both dimensioned) -> float64."""
+    tiers = [None, None, None]  # dimensioned tensors, 0-d tensors, Python scalars
+    for x in operands:
+        if isinstance(x, Tensor) or hasattr(x, "ndim") and not isinstance(x, np.generic):
+            x = x.data if isinstance(x, Tensor) else x
+            tier, dt = (0 if x.ndim else 1), x.dtype
+        elif isinstance(x, (bool, np.bool_)):
+            tier, dt = 2, np.dtype(np.bool_)
+        elif isinstance(x, numbers.Integral):
+            tier, dt = 2, np.dtype(np.int64)
+        elif isinstance(x, numbers.Real):
+            tier, dt = 2, np.dtype(DEFAULT_FLOAT)
+        elif isinstance(x, numbers.Complex):
+            tier, dt = 2, np.dtype(np.complex64)
+        else:
+            raise TypeError(f"unsupported operand type {type(x).__name__}")
+        tiers[tier] = dt if tiers[tier] is None else promote_types(tiers[tier], dt)
+    out = None
+    for dt in reversed(tiers):  # combine from the lowest priority up: the higher one wins unless outranked
+        if dt is not None:
+            out = dt if out is None or _category(dt) >= _category(out) else np.promote_types(dt, out) \
+                if _category(dt) == 2 else out
+    return out
 
 
 class Tensor:
@@ -72,7 +133,9 @@ class Tensor:
     grad_fn = property(lambda self: self._ctx)
 
     def size(self, dim=None):
-        return self.shape if dim is None else self.shape[dim]
+        if dim is not None and not self.ndim:
+            raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
+        return self.shape if dim is None else self.shape[dim_of(dim, self.ndim)]
 
     def numel(self):
         return int(self.data.size)

@@ -3,7 +3,9 @@
 `optimizer` is any tinygrad_lr.optim optimizer or any tinygrad_lr.hyper learning-rate method; both are
 driven through a closure that returns the loss of the current batch. A checkpoint (.npz, no pickle) holds
 the model, the optimizer (with the learning-rate method's η, tangents and step count), the scheduler, the
-data loader's position and RNG, and the global RNG: 1 epoch + save + load + 1 epoch equals 2 epochs.
+data loader's position and RNG, the position of the validation batches a val_closure reads (a ValidationSampler
+given to fit), the global RNG and the run's configuration: 1 epoch + save + load + 1 epoch equals 2 epochs, and a
+checkpoint is not resumed under a different configuration. Loading is all or nothing.
 """
 import os
 import time
@@ -86,21 +88,102 @@ def train_step(model, optimizer, x, y, loss_fn=F.cross_entropy):
     return loss, cache["out"]
 
 
-def state(model, optimizer, loader=None, scheduler=None, epoch=0, history=None):
+class ValidationSampler:
+    """An endless stream of batches from a loader (a new pass starts whenever one ends) for a val_closure, whose
+    position fit() saves in its checkpoints, so that a resumed run reads the same validation batches as an
+    uninterrupted one:
+
+        val = ValidationSampler(DataLoader(Xva, yva, batch_size=128, shuffle=True, seed=1))
+
+        def val_loss():
+            x, y = next(val)
+            return F.cross_entropy(model(x), y)
+        method = hyper.RTHPO(opt, 1e-3, val_closure=val_loss)
+        fit(model, method, train, epochs, val_sampler=val, checkpoint_path=...)
+
+    `next(sampler)` gives the next batch; the loader must have state_dict/load_state_dict (datasets.DataLoader)."""
+
+    def __init__(self, loader):
+        if not (hasattr(loader, "state_dict") and hasattr(loader, "load_state_dict")):
+            raise TypeError(f"ValidationSampler needs a loader with state_dict/load_state_dict (datasets.DataLoader), "
+                            f"got {type(loader).__name__}")
+        self.loader, self._it = loader, None
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        for _ in range(2):
+            if self._it is None:
+                self._it = iter(self.loader)
+            try:
+                return next(self._it)
+            except StopIteration:
+                self._it = None
+        raise ValueError("ValidationSampler: the loader yields no batches")
+
+    def state_dict(self):
+        return self.loader.state_dict()
+
+    def load_state_dict(self, state):
+        self.loader.load_state_dict(state)
+        self._it = None
+
+
+def state(model, optimizer, loader=None, scheduler=None, epoch=0, history=None, val_sampler=None, config=None):
     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": None if scheduler is None else scheduler.state_dict(),
             "loader": None if loader is None or not hasattr(loader, "state_dict") else loader.state_dict(),
+            "val_sampler": None if val_sampler is None else val_sampler.state_dict(),
             "rng": {d: backend.rng_state(d) for d in backend.rng_devices()}, "epoch": epoch,
-            "history": history or []}
+            "history": history or [], "config": config}
 
 
-def save_checkpoint(path, model, optimizer, loader=None, scheduler=None, epoch=0, history=None):
-    checkpoint.save(path, state(model, optimizer, loader, scheduler, epoch, history))
+def save_checkpoint(path, model, optimizer, loader=None, scheduler=None, epoch=0, history=None, val_sampler=None,
+                    config=None):
+    checkpoint.save(path, state(model, optimizer, loader, scheduler, epoch, history, val_sampler, config))
 
 
-def load_checkpoint(path, model, optimizer=None, loader=None, scheduler=None):
-    """Restore everything save_checkpoint stored; returns (epoch, history)."""
+def config_differences(saved, config):
+    """The keys whose values differ between a checkpoint's recorded configuration and `config` (sorted)."""
+    saved, config = saved or {}, config or {}
+    return sorted(k for k in set(saved) | set(config) if saved.get(k, _MISSING) != config.get(k, _MISSING))
+
+
+_MISSING = object()
+_PARTS = ("model", "optimizer", "scheduler", "loader", "rng", "epoch", "history")
+
+
+def load_checkpoint(path, model, optimizer=None, loader=None, scheduler=None, val_sampler=None, config=None):
+    """Restore everything save_checkpoint stored; returns (epoch, history). All or nothing: on any error (a part
+    missing or not fitting, a configuration that differs from `config` when one is given) nothing is changed."""
     st = checkpoint.load(path)
+    missing = [k for k in _PARTS if k not in st]
+    if missing:
+        raise ValueError(f"checkpoint {str(path)!r} has no {', '.join(missing)}: not written by save_checkpoint")
+    if config is not None:
+        diff = config_differences(st.get("config"), config)
+        if diff:
+            saved = st.get("config") or {}
+            raise ValueError(f"checkpoint {str(path)!r} was written with a different configuration: " + ", ".join(
+                f"{k} {saved.get(k, '(unset)')!r} there, {config.get(k, '(unset)')!r} now" for k in diff)
+                + "; use another output folder, or the same settings to resume")
+    if val_sampler is not None and st.get("val_sampler") is None:
+        raise ValueError(f"checkpoint {str(path)!r} holds no validation sampler position")
+    before = state(model, optimizer, loader, scheduler, val_sampler=val_sampler) if optimizer is not None else \
+        {"model": model.state_dict(), "rng": {d: backend.rng_state(d) for d in backend.rng_devices()},
+         "scheduler": None if scheduler is None else scheduler.state_dict(),
+         "loader": None if loader is None else loader.state_dict(),
+         "val_sampler": None if val_sampler is None else val_sampler.state_dict()}
+    try:
+        _restore(st, model, optimizer, loader, scheduler, val_sampler)
+    except BaseException:
+        _restore(before, model, optimizer, loader, scheduler, val_sampler)
+        raise
+    return st["epoch"], st["history"]
+
+
+def _restore(st, model, optimizer, loader, scheduler, val_sampler):
     model.load_state_dict(st["model"])
     if optimizer is not None:
         optimizer.load_state_dict(st["optimizer"])
@@ -108,19 +191,25 @@ def load_checkpoint(path, model, optimizer=None, loader=None, scheduler=None):
         scheduler.load_state_dict(st["scheduler"])
     if loader is not None and st["loader"] is not None:
         loader.load_state_dict(st["loader"])
+    if val_sampler is not None and st.get("val_sampler") is not None:
+        val_sampler.load_state_dict(st["val_sampler"])
     for d, s in st["rng"].items():
         backend.set_rng_state(s, d)
-    return st["epoch"], st["history"]
 
 
 def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_loader=None, scheduler=None,
-        checkpoint_path=None, resume=False, progress=True, log=None):
+        checkpoint_path=None, resume=False, progress=True, log=None, val_sampler=None, config=None):
     """Train for `epochs` epochs (counting the ones a resumed checkpoint already did). Returns the history: one
-    dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr and seconds."""
+    dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr and seconds.
+
+    val_sampler: the ValidationSampler a learning-rate method's val_closure draws from; its position goes into
+    the checkpoints. config: a dict of plain values describing the run (hyper-parameters, data, seed), recorded in
+    the checkpoints; resume refuses a checkpoint whose recorded configuration differs, naming the keys."""
     start, history = 0, []
     if resume and checkpoint_path is not None:
         if os.path.exists(checkpoint_path):
-            start, history = load_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler)
+            start, history = load_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler,
+                                             val_sampler, config)
     for epoch in range(start, epochs):
         if hasattr(model, "train"):
             model.train()
@@ -148,7 +237,8 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
         if log is not None:
             log(" ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in rec.items()))
         if checkpoint_path is not None:
-            save_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler, epoch + 1, history)
+            save_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler, epoch + 1, history,
+                            val_sampler, config)
     return history
 
 

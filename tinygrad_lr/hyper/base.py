@@ -1,7 +1,20 @@
 """What every learning-rate method shares: it wraps an optimizer, owns the learning rate η (one global value,
 one per parameter tensor, or one per element), applies the optimizer's update map Φ with that η, keeps a
-history, honours optional bounds on η, and skips (and counts) any update that is not finite."""
+history, honours optional bounds on η, and skips (and counts) any update that is not finite.
+
+Two more things every method does the same way:
+- bounds: `lr_bounds=(low, high)` (either may be None) clips η after every move, and the initial η too.
+  `lr_bounds=(0, None)` is the safe choice: nothing else stops a hypergradient from pushing η through 0 (RT-HPO on
+  Adam with a small β has reached η = -2890), and a negative η climbs the loss. Without bounds a warning is given
+  the first time η changes sign.
+- schedulers: a scheduler of tinygrad_lr.optim.lr_scheduler attached to `h.optimizer` composes with the method.
+  When the scheduler moves a group's lr from a to b, the η of that group's parameters is multiplied by b/a (and
+  clipped) at the next step, so the schedule scales the learning rate the method keeps adapting; a group whose
+  lr was 0 restarts from b.
+"""
 import math
+import numbers
+import warnings
 
 import numpy as np
 
@@ -23,18 +36,16 @@ class LRMethod:
         if granularity == "global" and len(set(lrs)) > 1:
             raise ValueError(f"granularity 'global' needs one learning rate, but the param groups have {sorted(set(lrs))}"
                              "; use granularity 'tensor' or equal lrs")
-        if lr_bounds is not None:
-            lo, hi = lr_bounds
-            if lo is not None and hi is not None and lo > hi:
-                raise ValueError(f"lr_bounds: lower bound {lo} is above upper bound {hi}")
-        self.lr_bounds = lr_bounds
+        self.lr_bounds = check_lr_bounds(lr_bounds)
         if granularity == "global":
-            self.eta = lrs[0]
+            self.eta = self._clip(lrs[0])
         elif granularity == "tensor":
-            self.eta = lrs
+            self.eta = [self._clip(lr) for lr in lrs]
         else:
-            self.eta = [xp(p.device).full(p.shape, lr, dtype=p.dtype) for p, lr in zip(self.params, lrs)]
+            self.eta = [self._clip(xp(p.device).full(p.shape, lr, dtype=p.dtype)) for p, lr in zip(self.params, lrs)]
+        self.group_lrs = [float(g["lr"]) for g in optimizer.param_groups]  # as last seen: a scheduler's moves
         self.t, self.skipped, self.history = 0, 0, []
+        self.sign_warned = False
 
     # ---- η ------------------------------------------------------------------------------------------------
     @property
@@ -53,7 +64,9 @@ class LRMethod:
         if self.lr_bounds is None:
             return v
         lo, hi = self.lr_bounds
-        if isinstance(v, float):
+        if lo is None and hi is None:
+            return v
+        if isinstance(v, (float, int)):
             return min(max(v, -math.inf if lo is None else lo), math.inf if hi is None else hi)
         return xp_of(v).clip(v, lo, hi)
 
@@ -63,13 +76,58 @@ class LRMethod:
         if not finite:
             self.skipped += 1
             return False
+        old = self.eta
         if self.granularity == "global":
             self.eta = self._clip(float(self.eta - delta))
         elif self.granularity == "tensor":
             self.eta = [self._clip(float(e - d)) for e, d in zip(self.eta, delta)]
         else:
             self.eta = [self._clip((e - d).astype(e.dtype, copy=False)) for e, d in zip(self.eta, delta)]
+        self._warn_sign_change(old, self.eta)
         return True
+
+    def _warn_sign_change(self, old, new):
+        """Warn (once per method) the first time η crosses 0: a negative η climbs the loss."""
+        if self.sign_warned:
+            return
+        olds, news = (old, new) if isinstance(old, list) else ([old], [new])
+        for o, n in zip(olds, news):
+            o, n = _host(o), _host(n)
+            if bool(np.any(o * n < 0)):
+                self.sign_warned = True
+                lo, hi = float(np.min(n)), float(np.max(n))
+                warnings.warn(f"{type(self).__name__}: the hypergradient moved the learning rate η through 0 at step "
+                              f"{self.t} (now {lo:.4g}" + (f" to {hi:.4g}" if hi != lo else "") + "); a negative η "
+                              "climbs the loss. Pass lr_bounds=(0, None) to keep η >= 0, or lower hyper_lr "
+                              "(warned once)", RuntimeWarning, stacklevel=3)
+                return
+
+    def _follow_schedulers(self):
+        """Compose with a scheduler attached to self.optimizer: a group lr moved from a to b scales that group's η
+        by b/a (from 0: η restarts at b), then clips it (see the module docstring)."""
+        now = [float(g["lr"]) for g in self.optimizer.param_groups]
+        if now == self.group_lrs:
+            return
+        ratio = {}
+        for gi, (g, a, b) in enumerate(zip(self.optimizer.param_groups, self.group_lrs, now)):
+            for p in g["params"]:
+                ratio[id(p)] = (b / a, None) if a != 0 else (None, b)
+        per_param = [ratio[id(p)] for p in self.params]
+        if self.granularity == "global":
+            f0, r0 = per_param[0]
+            if any((f is None) != (f0 is None) or (f is not None and not math.isclose(f, f0, rel_tol=1e-12))
+                   or (f is None and r != r0) for f, r in per_param):
+                raise ValueError("a scheduler moved the param groups' lrs by different factors "
+                                 f"({self.group_lrs} -> {now}), but granularity 'global' has one η for all of "
+                                 "them; use granularity 'tensor'")
+            f, restart = per_param[0]
+            self.eta = self._clip(float(restart) if f is None else float(self.eta * f))
+        elif self.granularity == "tensor":
+            self.eta = [self._clip(float(r) if f is None else float(e * f)) for e, (f, r) in zip(self.eta, per_param)]
+        else:
+            self.eta = [self._clip(xp_of(e).full_like(e, r) if f is None else (e * f).astype(e.dtype, copy=False))
+                        for e, (f, r) in zip(self.eta, per_param)]
+        self.group_lrs = now
 
     def lr_summary(self):
         """η for the history: a float (global), or one float per tensor (the mean, for element)."""
@@ -81,8 +139,22 @@ class LRMethod:
 
     # ---- the pieces of a step -------------------------------------------------------------------------------
     def loss_of(self, closure, name="closure"):
-        with enable_grad():
-            loss = closure()
+        self._follow_schedulers()
+        params = self.params
+        saved = [p.grad for p in params]
+        for p in params:  # .grad is ours to watch while closure() runs: it must not call backward()
+            p.grad = None
+        try:
+            with enable_grad():
+                loss = closure()
+            called_backward = any(p.grad is not None for p in params)
+        finally:
+            for p, g in zip(params, saved):
+                p.grad = g
+        if called_backward:
+            raise ValueError(f"{name}() called backward(): under a learning-rate method of tinygrad_lr.hyper the "
+                             f"closure must return the loss without calling backward() (or zero_grad()); the method "
+                             f"differentiates the loss itself, e.g. `def {name}(): return loss_fn(model(x), y)`")
         if not isinstance(loss, Tensor) or loss.data.size != 1:
             shape = loss.shape if isinstance(loss, Tensor) else type(loss).__name__
             raise ValueError(f"{name}() must return the scalar loss Tensor of the current batch, got {shape}")
@@ -135,25 +207,69 @@ class LRMethod:
         eta = self.eta if self.granularity != "element" else [_host(e).copy() for e in self.eta]
         return {"type": type(self).__name__, "granularity": self.granularity, "eta": eta, "t": self.t,
                 "skipped": self.skipped, "history": list(self.history), "optimizer": self.optimizer.state_dict(),
-                **self.extra_state()}
+                "group_lrs": list(self.group_lrs), "sign_warned": self.sign_warned, **self.extra_state()}
+
+    def check_extra_state(self, state):
+        """Raise ValueError if `state` holds extra state (extra_state()) that load_extra_state cannot take."""
 
     def load_state_dict(self, state):
-        if state.get("type") != type(self).__name__:
+        """Restore state_dict(): everything (the optimizer's part included) is checked first and only then
+        committed, so a bad state dict raises and leaves the method and its optimizer as they were."""
+        if not isinstance(state, dict) or state.get("type") != type(self).__name__:
             raise ValueError(f"load_state_dict: this is a {type(self).__name__}, the state dict is from a "
-                             f"{state.get('type')}")
+                             f"{state.get('type') if isinstance(state, dict) else type(state).__name__}")
+        missing = [k for k in ("granularity", "eta", "t", "skipped", "optimizer") if k not in state]
+        if missing:
+            raise ValueError(f"load_state_dict: the state dict has no {', '.join(missing)}")
         if state["granularity"] != self.granularity:
             raise ValueError(f"load_state_dict: granularity {state['granularity']!r} in the state dict, "
                              f"{self.granularity!r} here")
-        self.optimizer.load_state_dict(state["optimizer"])
+        opt = self.optimizer._prepare_load(state["optimizer"])
+        n = len(self.params)
         if self.granularity == "global":
-            self.eta = float(state["eta"])
+            eta = float(state["eta"])
+        elif len(state["eta"]) != n:
+            raise ValueError(f"load_state_dict: {len(state['eta'])} learning rates in the state dict, {n} parameter "
+                             "tensors here")
         elif self.granularity == "tensor":
-            self.eta = [float(e) for e in state["eta"]]
+            eta = [float(e) for e in state["eta"]]
         else:
-            self.eta = [xp(p.device).asarray(np.asarray(e), dtype=p.dtype) for p, e in zip(self.params, state["eta"])]
-        self.t, self.skipped = int(state["t"]), int(state["skipped"])
-        self.history = [dict(h) for h in state.get("history", [])]
+            for i, (p, e) in enumerate(zip(self.params, state["eta"])):
+                if np.shape(e) != p.shape:
+                    raise ValueError(f"load_state_dict: η of parameter {i} has shape {np.shape(e)}, the parameter "
+                                     f"{p.shape}")
+            eta = [xp(p.device).asarray(np.asarray(e), dtype=p.dtype) for p, e in zip(self.params, state["eta"])]
+        t, skipped = int(state["t"]), int(state["skipped"])
+        history = [dict(h) for h in state.get("history", [])]
+        group_lrs = state.get("group_lrs", [g.get("lr") for g in opt[1]])
+        if len(group_lrs) != len(self.optimizer.param_groups):
+            raise ValueError(f"load_state_dict: {len(group_lrs)} group learning rates in the state dict, "
+                             f"{len(self.optimizer.param_groups)} param groups here")
+        group_lrs = [float(v) for v in group_lrs]
+        self.check_extra_state(state)
+        # everything checked: commit
+        self.optimizer._commit_load(*opt)
+        self.eta, self.t, self.skipped, self.history, self.group_lrs = eta, t, skipped, history, group_lrs
+        self.sign_warned = bool(state.get("sign_warned", False))
         self.load_extra_state(state)
+
+
+def check_lr_bounds(lr_bounds):
+    """lr_bounds as a (low, high) pair of floats or None, or a ValueError saying what is wrong with it."""
+    if lr_bounds is None:
+        return None
+    if not isinstance(lr_bounds, (tuple, list)) or len(lr_bounds) != 2:
+        raise ValueError(f"lr_bounds must be a pair (low, high), each a number or None, e.g. (0, None) to keep "
+                         f"η >= 0; got {lr_bounds!r}")
+    out = []
+    for name, b in zip(("lower", "upper"), lr_bounds):
+        if b is not None and (isinstance(b, bool) or not isinstance(b, numbers.Real) or math.isnan(b)):
+            raise ValueError(f"lr_bounds: the {name} bound must be a number or None, got {b!r}")
+        out.append(None if b is None else float(b))
+    lo, hi = out
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"lr_bounds: lower bound {lo} is above upper bound {hi}")
+    return tuple(out)
 
 
 def xp_of(arr):

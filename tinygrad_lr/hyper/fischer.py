@@ -45,6 +45,12 @@ class FischerPlus(LRMethod):
     def extra_state(self):
         return {"prev": None if self.prev is None else [g.numpy().copy() for g in self.prev]}
 
+    def check_extra_state(self, state):
+        prev = state.get("prev")
+        if prev is not None and [tuple(a.shape) for a in prev] != [p.shape for p in self.params]:
+            raise ValueError(f"load_state_dict: the previous gradients in the state dict have shapes "
+                             f"{[tuple(a.shape) for a in prev]}, the parameters {[p.shape for p in self.params]}")
+
     def load_extra_state(self, state):
         prev = state.get("prev")
         self.prev = None if prev is None else [Tensor(a, device=p.device, dtype=p.dtype)

@@ -1,6 +1,10 @@
 """LOSSGRAD (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in gradient descent",
 arXiv:1902.07656), as the authors' code does it."""
+import math
+import numbers
+
 from ..autograd import no_grad
+from ..nn import reevaluate, rng_snapshot
 from .base import LRMethod
 
 
@@ -9,7 +13,9 @@ class LossGrad(LRMethod):
 
     With step size h and gradient g on the current batch:
         lred = h·‖g‖²,  approx = loss - lred               (first-order prediction of the loss after the step)
-        take the step;  actual = loss at the new weights on the SAME batch (closure() again, under no_grad)
+        take the step;  actual = loss at the new weights on the SAME batch (closure() again, under no_grad, as
+                        the same function: nn.reevaluate replays the dropout masks and freezes BatchNorm's
+                        running statistics)
         rel_err = (actual - approx) / (lred + 1e-25)
         h ← h / c  if rel_err > 1/2  else  h·c
     p(t) = f(x) - t‖g‖² + a t² through f(x - h g) has its minimiser before h exactly when rel_err > 1/2.
@@ -17,12 +23,13 @@ class LossGrad(LRMethod):
     """
 
     def __init__(self, optimizer, c=1.05, lr_bounds=None):
-        if c <= 1.0:
-            raise ValueError(f"LossGrad needs c > 1, got {c}")
+        if isinstance(c, bool) or not isinstance(c, numbers.Real) or not 1.0 < c < math.inf:
+            raise ValueError(f"LossGrad needs a finite c > 1 (the factor η is multiplied or divided by), got {c!r}")
         super().__init__(optimizer, "global", lr_bounds)
         self.c = c
 
     def step(self, closure):
+        snap = rng_snapshot()  # the second evaluation replays the first one's dropout masks
         loss, grads = self.loss_and_grads(closure)
         if grads is None:
             return loss
@@ -30,7 +37,7 @@ class LossGrad(LRMethod):
         lred = h * float(sum((g.data.astype("float64") ** 2).sum() for g in grads))
         approx = float(loss.item()) - lred
         self.apply_step(grads)
-        with no_grad():
+        with no_grad(), reevaluate(snap):  # the same function: same masks, running statistics left alone
             actual = float(closure().item())
         rel_err = (actual - approx) / (lred + 1e-25)
         if rel_err == rel_err and abs(rel_err) != float("inf"):

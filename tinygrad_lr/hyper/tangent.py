@@ -17,8 +17,11 @@ gradient descent by gradient descent", AutoML workshop at ICML 2019), after the 
 Franceschi, Donini, Frasconi & Pontil (2017), "Forward and reverse gradient-based hyperparameter optimization",
 arXiv:1703.01785.
 """
+import numpy as np
+
 from ..autograd import grad, jvp
 from ..backend import device_of, xp
+from ..nn import frozen_running_stats
 from ..tensor import Tensor
 from .base import LRMethod
 
@@ -84,7 +87,7 @@ class Hypergradient(LRMethod):
             return loss
         h = None
         if self.z is not None:
-            gE = grads if self.val_closure is None else self.grads_of(self.loss_of(self.val_closure, "val_closure"))
+            gE = grads if self.val_closure is None else self.grads_of(self._val_loss())
             h = self.hypergradient(gE)
             self._move_eta([self.hyper_lr * x for x in h] if isinstance(h, list) else self.hyper_lr * h)
         self.optimizer.prepare(self.params, grads)
@@ -92,6 +95,11 @@ class Hypergradient(LRMethod):
         self.record(loss, h)
         self.t += 1
         return loss
+
+    def _val_loss(self):
+        """E from val_closure(), with BatchNorm's running statistics frozen: a validation loss must not move them."""
+        with frozen_running_stats():
+            return self.loss_of(self.val_closure, "val_closure")
 
     def _tangent_step(self, grads):
         """One evaluation of Φ takes the step (w, s) ← Φ(w, g, s, η) and, by JVPs through its graph, gives the
@@ -137,6 +145,22 @@ class Hypergradient(LRMethod):
             return {"z": None}
         return {"z": [{f"{i}/{'w' if k is None else k}": v.numpy().copy() for (i, k), v in z.items()}
                       for z in self.z]}
+
+    def check_extra_state(self, state):
+        zs = state.get("z")
+        if zs is None:
+            return
+        if len(zs) != self.n_tangents:
+            raise ValueError(f"load_state_dict: {len(zs)} tangents in the state dict, {self.n_tangents} here")
+        for zd in zs:
+            for name, arr in zd.items():
+                i, _, k = name.partition("/")
+                if not i.isdigit() or int(i) >= len(self.params) or not k:
+                    raise ValueError(f"load_state_dict: tangent entry {name!r} names no parameter of the "
+                                     f"{len(self.params)} here")
+                if k == "w" and np.shape(arr) != self.params[int(i)].shape:
+                    raise ValueError(f"load_state_dict: tangent of parameter {i} has shape {np.shape(arr)}, the "
+                                     f"parameter {self.params[int(i)].shape}")
 
     def load_extra_state(self, state):
         if state.get("z") is None:

@@ -5,6 +5,7 @@ from .. import functional as F
 from ..tensor import Tensor
 from . import init
 from .module import Module, Parameter
+from .reeval import running_stats_frozen
 
 
 def _pair(v):
@@ -153,7 +154,8 @@ class AvgPool2d(Module):
 class _BatchNorm(Module):
     """Batch normalisation, as torch: training normalises with the batch's biased variance and moves the
     running statistics by momentum with the unbiased one (momentum=None: their cumulative average over the
-    batches seen, weight 1/num_batches_tracked); eval uses the running statistics."""
+    batches seen, weight 1/num_batches_tracked); eval uses the running statistics. Inside
+    nn.frozen_running_stats() / nn.reevaluate() training mode leaves the running statistics alone."""
     dims = None
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
@@ -176,10 +178,13 @@ class _BatchNorm(Module):
         self._check(x)
         training = self.training or not self.track_running_stats
         momentum = self.momentum
-        if self.training and self.track_running_stats:
+        update = self.training and self.track_running_stats and not running_stats_frozen()
+        if update:
             self.num_batches_tracked.data = self.num_batches_tracked.data + 1
             if momentum is None:  # a cumulative moving average: batch k moves the statistics by 1/k
                 momentum = 1.0 / float(self.num_batches_tracked.data)
+        if self.training and not update:  # batch statistics, running ones untouched (nn.frozen_running_stats)
+            return F.batch_norm(x, None, None, self.weight, self.bias, True, momentum or 0.0, self.eps)
         rm, rv = (self.running_mean, self.running_var) if self.track_running_stats else (None, None)
         return F.batch_norm(x, rm, rv, self.weight, self.bias, training, momentum, self.eps)
 

@@ -3,12 +3,13 @@
 Backward returns gradients in the broadcast shape; the walk sums them down to each parent's shape.
 """
 import math
+import numbers
 
 import numpy as np
 
 from ..autograd import Elementwise, Function, is_grad_enabled
 from ..backend import canonical_device, to_device, xp
-from ..tensor import Tensor
+from ..tensor import DEFAULT_FLOAT, Tensor, result_type
 
 
 class Add(Elementwise):
@@ -50,19 +51,27 @@ class Div(Elementwise):
 
 
 class Pow(Elementwise):
-    """a ** b;  d/da = b·a^(b-1), d/db = a^b·log a."""
+    """a ** b;  d/da = b·a^(b-1), d/db = a^b·log a, with torch's values where these are 0·inf: d/da = 0 where
+    b = 0 (also at a = 0), d/db = 0 where a = 0 and b >= 0 (a zero base would otherwise give 0·log 0 = nan).
+    Elsewhere at a = 0 the formulas stand, as in torch: d(0**2)/da = 0, d(0**0.5)/da = inf."""
     def forward(self, a, b):
         return a ** b
 
     def backward(self, g, out, needs):
         a, b = self.parents
-        if not needs[0]:
-            ga = None
-        elif not b.requires_grad and b.data.size == 1 and float(b.data.reshape(())) == 0:
-            ga = Tensor.zeros_like(a)  # d(a**0)/da = 0, also at a = 0 (0 * 0**-1 would be nan), as torch
-        else:
-            ga = g * b * a ** (b - 1.0)
-        gb = g * out * a.log() if needs[1] else None
+        ga = gb = None
+        if needs[0]:
+            zero = (b.data == 0) & (a.data == 0) if (b.data == 0).any() else None
+            if zero is None or not zero.any():
+                ga = g * b * a ** (b - 1.0)
+            else:  # the base moved off 0 where masked, so that no 0·inf reaches the value or its derivatives
+                ga = Tensor.where(zero, 0.0, g * b * Tensor.where(zero, 1.0, a) ** (b - 1.0))
+        if needs[1]:
+            zero = (a.data == 0) & (b.data >= 0)
+            if not zero.any():
+                gb = g * out * a.log()
+            else:
+                gb = Tensor.where(zero, 0.0, g * out * Tensor.where(zero, 1.0, a).log())
         return ga, gb
 
 
@@ -302,6 +311,49 @@ class Elu(Elementwise):
         return Tensor.where(self.pos, g, g * self.parents[0].clip(max=0.0).exp() * self.kw.get("alpha", 1.0))
 
 
+class Maximum(Elementwise):
+    """max(a, b) elementwise, nan where either is nan (torch.maximum);  d/da = 1 where a > b, 1/2 where a = b
+    (ties split the gradient, as torch), 0 where a < b; d/db the mirror image. Where a or b is nan both get 1,
+    as in torch."""
+    def forward(self, a, b):
+        m = xp(self.device)
+        self.a, self.b = a, b
+        return m.maximum(a, b)
+
+    def weights(self, lose_a, lose_b):
+        m, a, b = xp(self.device), self.a, self.b
+        dt = m.result_type(a, b)
+        w = m.where(a == b, dt.type(0.5), dt.type(1))
+        return m.where(lose_a, dt.type(0), w), m.where(lose_b, dt.type(0), w)
+
+    def backward(self, g, out, needs):
+        wa, wb = self.weights(self.a < self.b, self.a > self.b)
+        return ((g * Tensor.wrap(wa, self.device)) if needs[0] else None,
+                (g * Tensor.wrap(wb, self.device)) if needs[1] else None)
+
+
+class Minimum(Maximum):
+    """min(a, b) elementwise, nan where either is nan (torch.minimum);  d/da = 1 where a < b, 1/2 where a = b,
+    0 where a > b; d/db the mirror image (both 1 where a or b is nan, as torch)."""
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        return xp(self.device).minimum(a, b)
+
+    def backward(self, g, out, needs):
+        wa, wb = self.weights(self.a > self.b, self.a < self.b)
+        return ((g * Tensor.wrap(wa, self.device)) if needs[0] else None,
+                (g * Tensor.wrap(wb, self.device)) if needs[1] else None)
+
+
+class Sign(Elementwise):
+    """sign(a) in {-1, 0, 1} (nan for nan);  d/da = 0 (piecewise constant; 0 at a = 0 too, as torch)."""
+    def forward(self, a):
+        return xp(self.device).sign(a)
+
+    def backward(self, g, out, needs):
+        return Tensor.zeros_like(g)
+
+
 class Cast(Elementwise):
     """a in another dtype;  d/da = 1 (the gradient is cast back)."""
     def forward(self, a, dtype=None):
@@ -333,10 +385,42 @@ class To(Function):
 
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
+def promote(*xs, device=None):
+    """xs (Tensors, arrays, lists, Python scalars) as Tensors in their common dtype, tensor.result_type (torch's
+    rule, not NumPy's); the non-Tensors go to the first Tensor's device (or `device`). A tensor is cast only
+    where NumPy would not reach that dtype by itself (float32 * float64 needs no cast; float32 * 0-d float64
+    does)."""
+    ref = next((x for x in xs if isinstance(x, Tensor)), None)
+    dev = ref.device if ref is not None else canonical_device(device)
+    xs = [x if isinstance(x, (Tensor, numbers.Number)) else Tensor(x, device=dev) for x in xs]
+    return cast_all(xs, result_type(*xs), dev)
+
+
+def cast_all(xs, dt, device):
+    """Tensors and Python scalars xs as Tensors whose elementwise op NumPy computes in dtype dt."""
+    xs = [x if isinstance(x, Tensor) else Tensor.wrap(xp(device).asarray(x, dtype=dt), device) for x in xs]
+    if any(x.dtype == dt for x in xs):  # NumPy widens the others to dt by itself
+        return [x if np.promote_types(x.dtype, dt) == dt else cast(x, dt) for x in xs]
+    return [cast(x, dt) for x in xs]
+
+
 def binary(op, reflected=False):
-    """x <op> y with broadcasting; a Python scalar on either side becomes a constant in x's dtype."""
+    """x <op> y with broadcasting and Python scalars on either side, in the dtype of tensor.result_type (torch's
+    promotion: a Python scalar or a 0-d tensor never widens a float tensor); true division of integers gives
+    the default float dtype, float32."""
+    true_div = op is Div
+
     def method(self, other):
-        other = self.const(other)
+        dt = self.data.dtype
+        if isinstance(other, Tensor) and other.data.dtype == dt and (dt.kind in "fc" or not true_div):
+            pass  # the common cases first: same dtype, or a Python number with a float tensor
+        elif isinstance(other, (float, int)) and dt.kind == "f":
+            other = Tensor.wrap(xp(self.device).asarray(other, dtype=dt), self.device)
+        else:
+            xs = [x if isinstance(x, (Tensor, numbers.Number)) else Tensor(x, device=self.device)
+                  for x in (self, other)]
+            rt = result_type(*xs)
+            self, other = cast_all(xs, DEFAULT_FLOAT if true_div and rt.kind not in "fc" else rt, self.device)
         a, b = (other, self) if reflected else (self, other)
         try:
             return op.apply(a, b)
@@ -365,7 +449,7 @@ def comparison(fn):
 
 
 def sign(x):
-    return Tensor.wrap(xp(x.device).sign(x.data), x.device)
+    return Sign.apply(x)
 
 
 def square(x):
@@ -377,21 +461,21 @@ def clip(x, min=None, max=None):
 
 
 def where(condition, x, y):
-    """Elementwise condition ? x : y; the condition is a constant (bool Tensor or array)."""
+    """Elementwise condition ? x : y; the condition is a constant (bool Tensor or array); x and y take their
+    common dtype by torch's rule (tensor.result_type)."""
     c = condition.data if isinstance(condition, Tensor) else condition
-    ref = x if isinstance(x, Tensor) else y
-    x, y = ref.const(x), ref.const(y)
-    return Where.apply(x, y, cond=xp(ref.device).asarray(c, dtype=bool))
+    x, y = promote(x, y, device=condition.device if isinstance(condition, Tensor) else None)
+    return Where.apply(x, y, cond=xp(x.device).asarray(c, dtype=bool))
 
 
 def maximum(x, other):
-    other = x.const(other)
-    return where(x.data >= other.data, x, other)
+    """Elementwise max (torch.maximum): nan propagates whichever side it is on; ties split the gradient."""
+    return Maximum.apply(*promote(x, other))
 
 
 def minimum(x, other):
-    other = x.const(other)
-    return where(x.data <= other.data, x, other)
+    """Elementwise min (torch.minimum): nan propagates whichever side it is on; ties split the gradient."""
+    return Minimum.apply(*promote(x, other))
 
 
 def cast(x, dtype):

@@ -10,7 +10,7 @@ import numpy as np
 from .. import accumulate
 from ..autograd import Function, Linear, is_grad_enabled
 from ..backend import device_of, scatter_add, xp
-from ..tensor import Tensor, shape_arg
+from ..tensor import Tensor, dim_of, dims_of, shape_arg
 
 
 class Reshape(Linear):
@@ -152,11 +152,13 @@ class Clone(Linear):
         return g
 
 
-def index_of(index, device):
-    """Normalise an index: Tensors/lists become arrays on the device; bool masks become their nonzero() arrays."""
+def index_of(index, device, shape):
+    """Normalise an index into a tensor of `shape`: Tensors/lists become arrays on the device; bool masks become
+    their nonzero() arrays, after checking (as NumPy and torch do, IndexError) that each mask's shape is that of
+    the dims it covers."""
     index = index if isinstance(index, tuple) else (index,)
     mod = xp(device)
-    out = []
+    arrays = []
     for i in index:
         if isinstance(i, Tensor):
             i = i.data
@@ -164,13 +166,33 @@ def index_of(index, device):
             i = mod.asarray(i)
         if hasattr(i, "dtype") and getattr(i, "ndim", 0) >= 0 and not isinstance(i, np.generic):
             i = mod.asarray(i) if device_of(i) != device else i
-            if i.dtype == bool:
-                out.extend(i.nonzero())
-                continue
-            if i.dtype.kind not in "iu":
+            if i.dtype != bool and i.dtype.kind not in "iu":
                 raise IndexError(f"tensors used as indices must be integer or bool, got dtype {i.dtype}")
+        arrays.append(i)
+    # the dims each entry covers: None none, Ellipsis what the others leave, a mask its ndim, the rest one
+    width = [0 if i is None or i is Ellipsis or isinstance(i, bool) else i.ndim if _is_mask(i) else 1
+             for i in arrays]
+    dim, out = 0, []
+    for i, w in zip(arrays, width):
+        if i is Ellipsis:
+            dim += max(len(shape) - sum(width), 0)
+        elif _is_mask(i):
+            covered = tuple(shape[dim:dim + w])
+            if i.ndim and covered != i.shape:
+                raise IndexError(f"the boolean mask of shape {i.shape} does not match the shape {covered} of the "
+                                 f"dims {dim}..{dim + w - 1} it indexes in a tensor of shape {tuple(shape)}")
+            if i.ndim:
+                out.extend(i.nonzero())
+                dim += w
+                continue
+        else:
+            dim += w
         out.append(i)
     return tuple(out)
+
+
+def _is_mask(i):
+    return getattr(i, "dtype", None) == bool and not isinstance(i, np.generic)
 
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
@@ -185,13 +207,19 @@ def reshape(x, *shape):
 
 
 def permute(x, *order):
-    order = tuple(d % x.ndim for d in shape_arg(order))
+    order = tuple(shape_arg(order))
+    if len(order) != x.ndim:
+        raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims of {x.shape}")
+    order = tuple(dim_of(d, x.ndim) for d in order) if x.ndim else ()
     if sorted(order) != list(range(x.ndim)):
         raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims of {x.shape}")
     return Permute.apply(x, order=order)
 
 
 def transpose(x, dim0=-2, dim1=-1):
+    dim0, dim1 = dim_of(dim0, x.ndim), dim_of(dim1, x.ndim)
+    if x.ndim == 0:  # torch: dims 0 / -1 of a 0-d tensor
+        return x
     order = list(range(x.ndim))
     order[dim0], order[dim1] = order[dim1], order[dim0]
     return permute(x, *order)
@@ -208,24 +236,25 @@ def mT(x):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    s, e = dim_of(start_dim, x.ndim), dim_of(end_dim, x.ndim)
     if x.ndim == 0:
         return reshape(x, 1)
-    s, e = start_dim % x.ndim, end_dim % x.ndim
+    if s > e:
+        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
     return reshape(x, x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])
 
 
 def squeeze(x, dim=None):
-    """The size-1 dims removed: all of them, or those among dim (an int or a tuple of ints) that have size 1."""
+    """x without its size-1 dims, or only the size-1 dims among `dim` (an int or a tuple; the others are kept,
+    as torch)."""
     if dim is None:
         return reshape(x, tuple(s for s in x.shape if s != 1))
-    if x.ndim == 0:
-        return x
-    dims = [d % x.ndim for d in ((dim,) if isinstance(dim, numbers.Integral) else dim)]
+    dims = dims_of(dim, x.ndim)
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
 
 
 def unsqueeze(x, dim):
-    dim = dim % (x.ndim + 1)
+    dim = dim_of(dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
@@ -266,13 +295,17 @@ def pad(x, pad, value=0.0):
 
 
 def getitem(x, index):
-    return Getitem.apply(x, index=index_of(index, x.device))
+    return Getitem.apply(x, index=index_of(index, x.device, x.shape))
 
 
 def cat(tensors, dim=0):
     tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat(): expected a non-empty list of Tensors")
     ref = tensors[0]
-    dim = dim % ref.ndim
+    if ref.ndim == 0:
+        raise RuntimeError("cat(): zero-dimensional tensor cannot be concatenated")
+    dim = dim_of(dim, ref.ndim)
     for t in tensors[1:]:
         if t.ndim != ref.ndim or t.shape[:dim] + t.shape[dim + 1:] != ref.shape[:dim] + ref.shape[dim + 1:]:
             raise ValueError(f"cat: shapes {ref.shape} and {t.shape} differ outside dim {dim}")
@@ -281,6 +314,9 @@ def cat(tensors, dim=0):
 
 def stack(tensors, dim=0):
     tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack(): expected a non-empty list of Tensors")
+    dim = dim_of(dim, tensors[0].ndim + 1)
     for t in tensors[1:]:
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
@@ -289,11 +325,8 @@ def stack(tensors, dim=0):
 
 # ---- PyTorch's shape and indexing methods, composed of the ops above ------------------------------------------------
 def _dim(x, dim, name):
-    nd = max(x.ndim, 1)
-    if not -nd <= dim < nd:
-        raise IndexError(f"{name}: dim {dim} is out of range for a tensor with {x.ndim} dims "
-                         f"(expected in [{-nd}, {nd - 1}])")
-    return dim % nd
+    """One dim of x as an index (IndexError naming the valid range, as torch: tensor.dim_of)."""
+    return dim_of(dim, x.ndim)
 
 
 def _dims(x, dims, name):

@@ -2,10 +2,16 @@
 
     (w', s') = Φ(w, g, s, η)        w: a parameter, g: its gradient, s: its state (dict of Tensors), η: lr
 
-written once, as the method `phi`. `apply_phi` is the one place where Φ is applied to every parameter and its
-result committed (w ← w', s ← s', step ← step + 1): `step()` calls it under no_grad; the learning-rate methods
-of `tinygrad_lr.hyper` call it with the graph on and differentiate the very same Φ (tangents, hypergradients),
-so an optimizer only ever states its update rule once.
+written once, as the method `phi`. An optimizer whose update couples the parameters of a group (the
+learning-rate-free methods: D-Adaptation's d, DoG's r̄ are sums or maxima over the whole group) writes the group
+map instead,
+
+    (W', S', c') = Φ_group(W, G, S, c, η)      W, G, S: lists over the group's parameters, c: the group's state
+
+as the method `phi_group` (whose default applies `phi` to each parameter). `apply_phi` is the one place where Φ
+is applied and its result committed (w ← w', s ← s', c ← c', step ← step + 1): `step()` calls it under no_grad;
+the learning-rate methods of `tinygrad_lr.hyper` call it with the graph on and differentiate the very same Φ
+(tangents, hypergradients), so an optimizer only ever states its update rule once.
 """
 import numbers
 
@@ -36,6 +42,20 @@ class Optimizer:
         of init_state, `lr` is a float or a Tensor (the hyper methods make it a graph leaf), `step` counts
         from 1."""
         raise NotImplementedError
+
+    def init_group_state(self, group):
+        """The state c_0 shared by a param group (d, r̄, G, ...): a dict of 0-d Tensors; empty by default."""
+        return {}
+
+    def phi_group(self, ws, gs, states, gstate, lrs, group, steps, loss=None):
+        """Φ for a whole param group: return (ws', states', gstate'), in Tensor ops without in-place changes.
+        ws, gs, states, lrs, steps: one entry per parameter of the group that has a gradient; gstate: the group's
+        state (init_group_state); loss: the training loss at w (a 0-d Tensor, constant) when step() got a closure,
+        else None (optimizers that need it set `needs_loss`). The default applies phi to each parameter."""
+        new = [self.phi(w, g, s, lr, group, t) for w, g, s, lr, t in zip(ws, gs, states, lrs, steps)]
+        return [n[0] for n in new], [n[1] for n in new], gstate
+
+    needs_loss = False  # True: Φ uses the loss value (Polyak step sizes, L4): step(closure) is required
 
     def check_group(self, group):
         """Raise ValueError for a bad hyper-parameter (called for every param group)."""
@@ -70,6 +90,15 @@ class Optimizer:
         group.setdefault("initial_lr", group["lr"])
         self.param_groups.append(group)
 
+    def get_group_state(self, k):
+        """The state of param group k (created by init_group_state on first use)."""
+        gst = getattr(self, "group_state", None)
+        if gst is None:
+            gst = self.group_state = {}
+        if k not in gst:
+            gst[k] = dict(self.init_group_state(self.param_groups[k]))
+        return gst[k]
+
     def get_state(self, p, group):
         if p not in self.state:
             st = self.init_state(p.detach(), group)
@@ -80,37 +109,53 @@ class Optimizer:
     def params(self):
         return [p for g in self.param_groups for p in g["params"]]
 
-    def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True):
-        """Apply Φ to every parameter and commit: w ← w', s ← s', step ← step + 1 (the only place they change).
+    def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True, loss=None):
+        """Apply Φ to every param group and commit: w ← w', s ← s', c ← c', step ← step + 1 (the only place they
+        change).
 
         grads: one gradient per parameter of self.params() (default: each parameter's .grad); parameters without
-        one are skipped. lrs: one η per parameter, a float or a Tensor (default: its group's lr).
-        graph=True evaluates Φ with the graph on and returns {i: ((w, g, s), (w', s'))}, so that the caller can
-        differentiate Φ around the step it just took (hyper/tangent.py); w, g and the floating state entries are
-        fresh leaves (requires_grad) unless leaves=False (then only a Tensor lr carries the graph). Otherwise Φ
-        runs under no_grad.
+        one are skipped. lrs: one η per parameter, a float or a Tensor (default: its group's lr). loss: the loss
+        at the current weights, for optimizers that use it (needs_loss).
+        graph=True evaluates Φ with the graph on and returns {i: ((w, g, s), (w', s'))} per parameter index i,
+        plus {("group", k): (c, c')} for each param group k with a state, so that the caller can differentiate Φ
+        around the step it just took (hyper/tangent.py); w, g, and the floating entries of s and c are fresh
+        leaves (requires_grad) unless leaves=False (then only a Tensor lr carries the graph). Otherwise Φ runs
+        under no_grad.
         """
         params = self.params()
         grads = [p.grad for p in params] if grads is None else list(grads)
-        groups = {id(p): gr for gr in self.param_groups for p in gr["params"]}
-        record = {}
+        if self.needs_loss and loss is None:
+            raise ValueError(f"{type(self).__name__} uses the loss value: call step(closure), with a closure that "
+                             "returns the loss")
+        leaf = graph and leaves
+
+        def fresh(v):
+            return v.detach().requires_grad_(leaf and v.dtype.kind == "f") if isinstance(v, Tensor) else v
+        loss = None if loss is None else (loss.detach() if isinstance(loss, Tensor) else loss)
+        record, i0 = {}, 0
         with enable_grad() if graph else no_grad():
-            for i, (p, g) in enumerate(zip(params, grads)):
-                if g is None:
+            for k, group in enumerate(self.param_groups):
+                idx = [i0 + j for j in range(len(group["params"])) if grads[i0 + j] is not None]
+                i0 += len(group["params"])
+                if not idx:
                     continue
-                group = groups[id(p)]
-                st = self.get_state(p, group)
-                step = st["step"] + 1
-                leaf = graph and leaves
-                w, g = p.detach().requires_grad_(leaf), g.detach().requires_grad_(leaf)
-                s = {k: v.detach().requires_grad_(leaf and v.dtype.kind == "f") if isinstance(v, Tensor) else v
-                     for k, v in st.items() if k != "step"}
-                w2, s2 = self.phi(w, g, s, group["lr"] if lrs is None else lrs[i], group, step)
-                if graph:
-                    record[i] = ((w, g, s), (w2, s2))
-                p.data = w2.data.astype(p.dtype, copy=False)
-                self.state[p] = {"step": step, **{k: v.detach() if isinstance(v, Tensor) else v
-                                                  for k, v in s2.items()}}
+                sts = [self.get_state(params[i], group) for i in idx]
+                ws = [params[i].detach().requires_grad_(leaf) for i in idx]
+                gs = [grads[i].detach().requires_grad_(leaf) for i in idx]
+                ss = [{n: fresh(v) for n, v in st.items() if n != "step"} for st in sts]
+                c = {n: fresh(v) for n, v in self.get_group_state(k).items()}
+                etas = [group["lr"] if lrs is None else lrs[i] for i in idx]
+                ws2, ss2, c2 = self.phi_group(ws, gs, ss, c, etas, group, [st["step"] + 1 for st in sts], loss)
+                for i, st, w, g, s, w2, s2 in zip(idx, sts, ws, gs, ss, ws2, ss2):
+                    if graph:
+                        record[i] = ((w, g, s), (w2, s2))
+                    p = params[i]
+                    p.data = w2.data.astype(p.dtype, copy=False)
+                    self.state[p] = {"step": st["step"] + 1, **{n: v.detach() if isinstance(v, Tensor) else v
+                                                                for n, v in s2.items()}}
+                if graph and (c or c2):
+                    record[("group", k)] = (c, c2)
+                self.group_state[k] = {n: v.detach() if isinstance(v, Tensor) else v for n, v in c2.items()}
         return record
 
     def step(self, closure=None):
@@ -119,7 +164,7 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        self.apply_phi()
+        self.apply_phi(loss=loss)
         return loss
 
     def zero_grad(self, set_to_none=True):
@@ -139,9 +184,24 @@ class Optimizer:
             state[index[id(p)]] = {k: (v.numpy().copy() if isinstance(v, Tensor) else v) for k, v in st.items()}
         groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
-        return {"type": type(self).__name__, "state": state, "param_groups": groups}
+        out = {"type": type(self).__name__, "state": state, "param_groups": groups}
+        gst = getattr(self, "group_state", None) or {}
+        if any(gst.values()):
+            out["group_state"] = {k: {n: (v.numpy().copy() if isinstance(v, Tensor) else v) for n, v in c.items()}
+                                  for k, c in gst.items()}
+        return out
 
     def load_state_dict(self, state_dict):
+        """Restore state_dict(): everything is checked first and only then committed, so a bad state dict raises
+        and leaves the optimizer as it was."""
+        self._commit_load(*self._prepare_load(state_dict))
+
+    def _prepare_load(self, state_dict):
+        """(new state, new group values), checked against this optimizer; nothing is changed yet."""
+        if not isinstance(state_dict, dict) or "param_groups" not in state_dict or "state" not in state_dict:
+            raise ValueError("load_state_dict: expected a dict with 'state' and 'param_groups' (from state_dict()), "
+                             f"got {type(state_dict).__name__}"
+                             + (f" with keys {sorted(state_dict)}" if isinstance(state_dict, dict) else ""))
         name = state_dict.get("type")
         if name is not None and name != type(self).__name__:
             raise ValueError(f"load_state_dict: this is a {type(self).__name__} but the state dict is from a {name}")
@@ -154,9 +214,13 @@ class Optimizer:
             if len(mine["params"]) != len(theirs["params"]):
                 raise ValueError(f"load_state_dict: a param group has {len(theirs['params'])} parameters in the "
                                  f"state dict and {len(mine['params'])} in the optimizer")
-        self.state = {}
+        state = {}
         for i, st in state_dict["state"].items():
-            p = params[int(i)]
+            try:
+                p = params[int(i)]
+            except (ValueError, IndexError):
+                raise ValueError(f"load_state_dict: state for parameter {i!r}, but the optimizer has "
+                                 f"{len(params)} parameters") from None
             new = {}
             for k, v in st.items():
                 if k == "step":
@@ -166,12 +230,33 @@ class Optimizer:
                 if arr.shape != p.shape and arr.ndim:
                     raise ValueError(f"load_state_dict: state {k!r} of parameter {i} has shape {arr.shape}, "
                                      f"the parameter has shape {p.shape}")
+                if arr.dtype.kind not in "biuf":
+                    raise ValueError(f"load_state_dict: state {k!r} of parameter {i} is not numeric ({arr.dtype})")
                 new[k] = Tensor(arr.astype(p.dtype), device=p.device)
-            self.state[p] = new
-        for mine, theirs in zip(self.param_groups, groups):
-            for k, v in theirs.items():
-                if k != "params":
-                    mine[k] = v
+            state[p] = new
+        values = [{k: v for k, v in theirs.items() if k != "params"} for theirs in groups]
+        for v in values:
+            check_nonneg({"lr": v.get("lr", 0)}, "lr")
+        gstate = {}
+        dev, dt = params[0].device, params[0].dtype
+        for k, c in (state_dict.get("group_state") or {}).items():
+            if not (isinstance(k, (int, np.integer)) or str(k).isdigit()) or int(k) >= len(self.param_groups):
+                raise ValueError(f"load_state_dict: group state for param group {k!r}, but the optimizer has "
+                                 f"{len(self.param_groups)} groups")
+            new = {}
+            for n, v in c.items():
+                arr = np.asarray(v)
+                if arr.dtype.kind not in "biuf":
+                    raise ValueError(f"load_state_dict: group state {n!r} of group {k} is not numeric ({arr.dtype})")
+                new[n] = Tensor(arr.astype(dt), device=dev) if arr.dtype.kind == "f" else v
+            gstate[int(k)] = new
+        return state, values, gstate
+
+    def _commit_load(self, state, values, gstate=None):
+        self.state = state
+        for mine, v in zip(self.param_groups, values):
+            mine.update(v)
+        self.group_state = dict(gstate or {})
 
     def __repr__(self):
         lines = [f"{type(self).__name__} ("]
