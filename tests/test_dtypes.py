@@ -6,6 +6,7 @@ import pytest
 import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor
+from tinygrad_lr.tensor import result_type  # tl.tensor is the function torch.tensor, as torch
 
 from helpers import R
 
@@ -129,7 +130,7 @@ PROMOTION = [  # (left, right, torch's result); arrays are dimensioned tensors, 
 def test_promotion_follows_torch(left, right, want, op):
     a = Tensor(left)
     b = Tensor(right) if isinstance(right, np.ndarray) else right
-    assert tl.tensor.result_type(a, b) == want and tl.tensor.result_type(b, a) == want
+    assert result_type(a, b) == want and result_type(b, a) == want
     if want == bool and op == "-":
         return  # bool - bool is an error, in torch as in NumPy
     for x, y in ((a, b), (b, a)):

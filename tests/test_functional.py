@@ -346,3 +346,125 @@ def test_batch_norm_running_statistics_and_eval():
         None, :, None] + np.array([0.5, 0.0])[None, :, None]
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-12)
     check(lambda x, w, b: F.batch_norm(x, rm, rv, w, b, training=False) ** 2, x, w, b)
+
+
+# ---- issue 10: activations, losses, pad, one_hot, normalize, layer_norm, group_norm ---------------------------------
+def test_more_activations():
+    x = t(2, 3, away=0.1)
+    a = x.numpy()
+    cases = [(F.leaky_relu, np.where(a > 0, a, 0.01 * a)), (lambda x: F.leaky_relu(x, 0.3), np.where(a > 0, a, 0.3 * a)),
+             (F.elu, np.where(a > 0, a, np.expm1(a))), (F.softplus, np.log1p(np.exp(a))),
+             (F.silu, a / (1 + np.exp(-a))), (F.logsigmoid, -np.log1p(np.exp(-a))),
+             (lambda x: F.gelu(x, approximate="tanh"),
+              0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3))))]
+    for fn, want in cases:
+        np.testing.assert_allclose(fn(x).numpy(), want, rtol=1e-12)
+        check(fn, x)
+    big = Tensor(np.array([-800.0, 800.0]), requires_grad=True)
+    np.testing.assert_allclose(F.logsigmoid(big).numpy(), [-800.0, 0.0])
+    F.logsigmoid(big).sum().backward()
+    np.testing.assert_allclose(big.grad.numpy(), [1.0, 0.0])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_regression_losses(reduction):
+    x, y = t(3, 4), t(3, 4)
+    d = x.numpy() - y.numpy()
+    red = {"mean": np.mean, "sum": np.sum, "none": lambda v: v}[reduction]
+    a = np.abs(d)
+    for fn, want in [(F.l1_loss, a), (F.smooth_l1_loss, np.where(a < 1, 0.5 * d * d, a - 0.5)),
+                     (lambda i, t_, reduction: F.smooth_l1_loss(i, t_, reduction, beta=0.5),
+                      np.where(a < 0.5, d * d, a - 0.25)),
+                     (F.huber_loss, np.where(a < 1, 0.5 * d * d, a - 0.5)),
+                     (lambda i, t_, reduction: F.huber_loss(i, t_, reduction, delta=0.5),
+                      np.where(a < 0.5, 0.5 * d * d, 0.5 * (a - 0.25)))]:
+        np.testing.assert_allclose(fn(x, y, reduction=reduction).numpy(), red(want), rtol=1e-12)
+        check(lambda x, y: fn(x, y, reduction=reduction), x, y)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, y, beta=0.0).numpy(), F.l1_loss(x, y).numpy())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction, log_target):
+    logq = F.log_softmax(t(3, 4), 1)
+    p = F.softmax(t(3, 4), 1)
+    target = p.log() if log_target else p
+    pt = p.numpy()
+    pw = pt * (np.log(pt) - logq.numpy())
+    want = {"mean": pw.mean(), "sum": pw.sum(), "none": pw, "batchmean": pw.sum() / 3}[reduction]
+    np.testing.assert_allclose(F.kl_div(logq, target, reduction, log_target).numpy(), want, rtol=1e-12)
+    x, y = t(3, 4), t(3, 4, lo=0.1, hi=1.0)
+    check(lambda x, y: F.kl_div(x, y.log() if log_target else y, reduction, log_target), x, y)
+
+
+def test_kl_div_zero_target_is_zero_not_nan():
+    x = t(2, 3)
+    y = Tensor(np.array([[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]), requires_grad=True)
+    loss = F.kl_div(x, y, reduction="sum")
+    loss.backward()
+    assert np.isfinite(loss.numpy()) and np.isfinite(y.grad.numpy()[y.numpy() > 0]).all()
+    np.testing.assert_allclose(loss.numpy(), sum(v * (np.log(v) - xi) for v, xi in
+                                                 zip(y.numpy().ravel(), x.numpy().ravel()) if v > 0))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_modes(mode):
+    x = t(2, 3, 4)
+    np_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    want = np.pad(x.numpy(), ((0, 0), (2, 1), (1, 3)), mode=np_mode)
+    np.testing.assert_allclose(F.pad(x, (1, 3, 2, 1), mode=mode).numpy(), want)
+    check(lambda x: F.pad(x, (1, 3, 2, 1), mode=mode), x)
+    np.testing.assert_allclose(F.pad(x, (1, 1), value=2.5).numpy(), np.pad(x.numpy(), ((0, 0), (0, 0), (1, 1)),
+                                                                        constant_values=2.5))
+    with pytest.raises(ValueError):
+        F.pad(x, (1, 1), mode="bogus")
+
+
+def test_one_hot():
+    y = F.one_hot(Tensor(np.array([0, 2, 1])))
+    assert y.dtype == np.int64
+    np.testing.assert_array_equal(y.numpy(), np.eye(3, dtype=np.int64)[[0, 2, 1]])
+    assert F.one_hot(Tensor(np.array([[1], [0]])), num_classes=4).shape == (2, 1, 4)
+    with pytest.raises(ValueError, match="class values"):
+        F.one_hot(Tensor(np.array([3])), 2)
+
+
+def test_normalize():
+    x = t(3, 4)
+    a = x.numpy()
+    np.testing.assert_allclose(F.normalize(x).numpy(), a / np.linalg.norm(a, axis=1, keepdims=True))
+    np.testing.assert_allclose(F.normalize(x, p=1, dim=0).numpy(), a / np.abs(a).sum(0, keepdims=True))
+    check(F.normalize, x)
+    np.testing.assert_array_equal(F.normalize(Tensor(np.zeros((2, 2)))).numpy(), 0)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_layer_norm(affine):
+    x = t(2, 3, 4)
+    w, b = (t(3, 4), t(3, 4)) if affine else (None, None)
+    a = x.numpy()
+    mu, var = a.mean((1, 2), keepdims=True), a.var((1, 2), keepdims=True)
+    want = (a - mu) / np.sqrt(var + 1e-5)
+    if affine:
+        want = want * w.numpy() + b.numpy()
+    np.testing.assert_allclose(F.layer_norm(x, (3, 4), w, b).numpy(), want, rtol=1e-10)
+    np.testing.assert_allclose(F.layer_norm(x, 4).numpy(), (a - a.mean(2, keepdims=True)) /
+                               np.sqrt(a.var(2, keepdims=True) + 1e-5), rtol=1e-10)
+    if affine:
+        check(lambda x, w, b: F.layer_norm(x, (3, 4), w, b), x, w, b)
+    else:
+        check(lambda x: F.layer_norm(x, (4,)), x)
+    with pytest.raises(ValueError, match="normalized_shape"):
+        F.layer_norm(x, (3,))
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_group_norm(groups):
+    x, w, b = t(2, 4, 3, 2), t(4), t(4)
+    a = x.numpy().reshape(2, groups, -1)
+    want = ((a - a.mean(2, keepdims=True)) / np.sqrt(a.var(2, keepdims=True) + 1e-5)).reshape(x.shape)
+    want = want * w.numpy()[:, None, None] + b.numpy()[:, None, None]
+    np.testing.assert_allclose(F.group_norm(x, groups, w, b).numpy(), want, rtol=1e-10)
+    check(lambda x, w, b: F.group_norm(x, groups, w, b), x, w, b)
+    with pytest.raises(ValueError, match="groups"):
+        F.group_norm(x, 3)

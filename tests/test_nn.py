@@ -296,3 +296,223 @@ def test_module_to_cuda_matches_cpu():
     out = m(Tensor(x, device="cuda"))
     np.testing.assert_allclose(out.numpy(), ref, rtol=1e-4, atol=1e-5)
     assert m.state_dict()["1.running_mean"].__class__ is np.ndarray
+
+
+# ---- issue 10: the modules a PyTorch user reaches for ---------------------------------------------------------------
+import tinygrad_lr.functional as Fn  # noqa: E402
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _np_gru_step(x, h, Wi, Wh, bi, bh):
+    H = h.shape[1]
+    gi, gh = x @ Wi.T + bi, h @ Wh.T + bh
+    r, z = _sig(gi[:, :H] + gh[:, :H]), _sig(gi[:, H:2 * H] + gh[:, H:2 * H])
+    n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+    return (1 - z) * n + z * h
+
+
+def _np_rnn(x, params, H, num_layers, bidirectional, h0, step):
+    D = 2 if bidirectional else 1
+    hn, inp = [], x
+    for k in range(num_layers):
+        outs = []
+        for d, sfx in enumerate(["", "_reverse"][:D]):
+            a = [params[f"{n}_l{k}{sfx}"] for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            h = h0[k * D + d]
+            seq = [None] * len(inp)
+            for t in (range(len(inp) - 1, -1, -1) if d else range(len(inp))):
+                h = seq[t] = step(inp[t], h, *a)
+            outs.append(np.stack(seq))
+            hn.append(h)
+        inp = np.concatenate(outs, 2)
+    return inp, np.stack(hn)
+
+
+@pytest.mark.parametrize("kind", ["gru", "rnn_tanh", "rnn_relu"])
+@pytest.mark.parametrize("layers,bidir,batch_first", [(1, False, False), (2, True, True)])
+def test_gru_rnn_match_numpy_reference(kind, layers, bidir, batch_first):
+    rng = np.random.default_rng(1)
+    T, N, F, H = 4, 3, 5, 6
+    if kind == "gru":
+        m, step = nn.GRU(F, H, layers, batch_first=batch_first, bidirectional=bidir), _np_gru_step
+    else:
+        act = np.tanh if kind == "rnn_tanh" else (lambda z: np.maximum(z, 0))
+        m = nn.RNN(F, H, layers, nonlinearity=kind[4:], batch_first=batch_first, bidirectional=bidir)
+        step = lambda x, h, Wi, Wh, bi, bh: act(x @ Wi.T + bi + h @ Wh.T + bh)  # noqa: E731
+    m = m.double()
+    D = 2 if bidir else 1
+    x, h0 = rng.standard_normal((T, N, F)), rng.standard_normal((layers * D, N, H))
+    out, hn = m(Tensor(x.transpose(1, 0, 2) if batch_first else x), Tensor(h0))
+    ref, hr = _np_rnn(x, {k: p.numpy() for k, p in m.named_parameters()}, H, layers, bidir, h0, step)
+    np.testing.assert_allclose(out.numpy(), ref.transpose(1, 0, 2) if batch_first else ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(hn.numpy(), hr, rtol=1e-10, atol=1e-12)
+    names = [k for k, _ in m.named_parameters()]
+    assert names[:4] == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    assert m.weight_ih_l0.shape == ((3 if kind == "gru" else 1) * H, F)
+    out0, _ = m(Tensor(x.transpose(1, 0, 2) if batch_first else x))  # hx defaults to zeros
+    assert out0.shape == out.shape
+
+
+def test_cells_match_numpy_reference_and_unbatched_input():
+    rng = np.random.default_rng(2)
+    N, F, H = 3, 4, 5
+    x, h, c = rng.standard_normal((N, F)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    gru = nn.GRUCell(F, H).double()
+    p = [q.numpy() for q in gru.parameters()]
+    np.testing.assert_allclose(gru(Tensor(x), Tensor(h)).numpy(), _np_gru_step(x, h, *p), rtol=1e-12)
+    np.testing.assert_allclose(gru(Tensor(x[0]), Tensor(h[0])).numpy(), _np_gru_step(x, h, *p)[0], rtol=1e-12)
+    lstm = nn.LSTMCell(F, H).double()
+    Wi, Wh, bi, bh = [q.numpy() for q in lstm.parameters()]
+    z = x @ Wi.T + bi + h @ Wh.T + bh
+    i, f, g, o = _sig(z[:, :H]), _sig(z[:, H:2 * H]), np.tanh(z[:, 2 * H:3 * H]), _sig(z[:, 3 * H:])
+    c2 = f * c + i * g
+    h2, c2t = lstm(Tensor(x), (Tensor(h), Tensor(c)))
+    np.testing.assert_allclose(c2t.numpy(), c2, rtol=1e-12)
+    np.testing.assert_allclose(h2.numpy(), o * np.tanh(c2), rtol=1e-12)
+    assert lstm(Tensor(x))[0].shape == (N, H) and lstm(Tensor(x[0]))[1].shape == (H,)
+    rnn = nn.RNNCell(F, H, nonlinearity="relu").double()
+    Wi, Wh, bi, bh = [q.numpy() for q in rnn.parameters()]
+    np.testing.assert_allclose(rnn(Tensor(x), Tensor(h)).numpy(), np.maximum(x @ Wi.T + bi + h @ Wh.T + bh, 0))
+    assert nn.GRUCell(F, H, bias=False).double()(Tensor(x)).shape == (N, H)
+
+
+def test_new_layers_gradchecks_first_and_second_order():
+    rng = np.random.default_rng(0)
+    _check_layer(nn.GRU(1, 2, bidirectional=True), rng.standard_normal((2, 1, 1)))
+    _check_layer(nn.GRU(1, 1, num_layers=2), rng.standard_normal((2, 1, 1)))
+    _check_layer(nn.RNN(2, 2), rng.standard_normal((2, 1, 2)))
+    _check_layer(nn.GRUCell(2, 2), rng.standard_normal((1, 2)))
+    _check_layer(nn.LSTMCell(2, 2), rng.standard_normal((1, 2)))
+    _check_layer(nn.LayerNorm(3), rng.standard_normal((2, 3)))
+    _check_layer(nn.GroupNorm(2, 4), rng.standard_normal((2, 4, 2)))
+    _check_layer(nn.Conv1d(2, 4, 3, padding=1, groups=2), rng.standard_normal((1, 2, 5)))
+    _check_layer(nn.ConvTranspose2d(2, 2, 3, stride=2), rng.standard_normal((1, 2, 2, 2)))
+    _check_layer(nn.Conv2d(2, 2, 3, padding=1, padding_mode="reflect"), rng.standard_normal((1, 2, 3, 3)))
+
+
+def test_norm_and_conv_layers_match_functional():
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((2, 4, 6, 5)))
+    ln = nn.LayerNorm((6, 5)).double()
+    assert ln.weight.shape == (6, 5) and ln.bias.shape == (6, 5)
+    np.testing.assert_allclose(ln(x).numpy(), Fn.layer_norm(x, (6, 5)).numpy())
+    assert nn.LayerNorm(5, elementwise_affine=False).weight is None and nn.LayerNorm(5, bias=False).bias is None
+    gn = nn.GroupNorm(2, 4).double()
+    np.testing.assert_allclose(gn(x).numpy(), Fn.group_norm(x, 2).numpy())
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
+    c = nn.Conv2d(4, 6, 3, groups=2, padding="same").double()
+    assert c.weight.shape == (6, 2, 3, 3)
+    np.testing.assert_allclose(c(x).numpy(), Fn.conv2d(x, c.weight, c.bias, padding="same", groups=2).numpy())
+    c1 = nn.Conv1d(4, 2, 3, stride=2).double()
+    x1 = Tensor(rng.standard_normal((2, 4, 7)))
+    assert c1.weight.shape == (2, 4, 3) and c1(x1).shape == (2, 2, 3)
+    ct = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2).double()
+    assert ct.weight.shape == (4, 3, 3, 3) and ct(x).shape == (2, 6, 12, 10)
+    cr = nn.Conv2d(4, 2, 3, padding=1, padding_mode="circular").double()
+    np.testing.assert_allclose(cr(x).numpy(), Fn.conv2d(Fn.pad(x, (1, 1, 1, 1), mode="circular"), cr.weight,
+                                                         cr.bias).numpy())
+    assert nn.AdaptiveAvgPool2d((2, 3))(x).shape == (2, 4, 2, 3)
+    mp = nn.MaxPool2d(2, ceil_mode=True, return_indices=True)
+    out, idx = mp(x)
+    assert out.shape == idx.shape == (2, 4, 3, 3)
+
+
+def test_activation_and_loss_modules():
+    x, y = Tensor(np.array([[-1.0, 0.5, 2.0], [0.3, -0.2, 0.1]])), Tensor(np.array([[0.0, 1.0, 1.0], [0.5, 0.5, 0.0]]))
+    assert isinstance(nn.Identity(3, foo=1)(x), Tensor) and nn.Identity()(x) is x
+    for mod, fn in [(nn.LeakyReLU(0.2), lambda v: Fn.leaky_relu(v, 0.2)), (nn.GELU(), Fn.gelu),
+                    (nn.GELU(approximate="tanh"), lambda v: Fn.gelu(v, "tanh")), (nn.SiLU(), Fn.silu),
+                    (nn.ELU(alpha=0.5), lambda v: Fn.elu(v, 0.5)), (nn.Softplus(beta=2), lambda v: Fn.softplus(v, 2)),
+                    (nn.LogSigmoid(), Fn.logsigmoid), (nn.Softmax(dim=1), lambda v: Fn.softmax(v, 1)),
+                    (nn.Softmax(dim=0), lambda v: Fn.softmax(v, 0)), (nn.LogSoftmax(1), lambda v: Fn.log_softmax(v, 1)),
+                    (nn.Softmax(), lambda v: Fn.softmax(v, 1))]:
+        np.testing.assert_array_equal(mod(x).numpy(), fn(x).numpy())
+    assert repr(nn.LeakyReLU(0.2)) == "LeakyReLU(negative_slope=0.2)"
+    target = Tensor(np.array([2, 0]))
+    np.testing.assert_array_equal(nn.CrossEntropyLoss()(x, target).numpy(), Fn.cross_entropy(x, target).numpy())
+    np.testing.assert_array_equal(nn.CrossEntropyLoss(reduction="sum", label_smoothing=0.1)(x, target).numpy(),
+                                  Fn.cross_entropy(x, target, reduction="sum", label_smoothing=0.1).numpy())
+    np.testing.assert_array_equal(nn.NLLLoss()(Fn.log_softmax(x, 1), target).numpy(),
+                                  Fn.cross_entropy(x, target).numpy())
+    for mod, fn in [(nn.MSELoss(), Fn.mse_loss), (nn.L1Loss(reduction="sum"), lambda a, b: Fn.l1_loss(a, b, "sum")),
+                    (nn.SmoothL1Loss(beta=0.5), lambda a, b: Fn.smooth_l1_loss(a, b, beta=0.5)),
+                    (nn.HuberLoss(delta=0.5), lambda a, b: Fn.huber_loss(a, b, delta=0.5)),
+                    (nn.BCEWithLogitsLoss(), Fn.binary_cross_entropy_with_logits),
+                    (nn.BCELoss(), lambda a, b: Fn.binary_cross_entropy(a.sigmoid(), b)),
+                    (nn.KLDivLoss(reduction="batchmean"), lambda a, b: Fn.kl_div(a, b, "batchmean"))]:
+        a = x.sigmoid() if isinstance(mod, nn.BCELoss) else x
+        np.testing.assert_array_equal(mod(a, y).numpy(), fn(x, y).numpy())
+    with pytest.raises(ValueError, match="reduction"):
+        nn.MSELoss(reduction="avg")
+
+
+def test_module_dict_and_parameter_list():
+    d = nn.ModuleDict({"enc": nn.Linear(3, 2), "dec": nn.Linear(2, 3)})
+    d["act"] = nn.ReLU()
+    assert d.keys() == ["enc", "dec", "act"] and len(d) == 3 and "enc" in d and "x" not in d
+    assert [k for k, _ in d.named_parameters()] == ["enc.weight", "enc.bias", "dec.weight", "dec.bias"]
+    assert isinstance(d["dec"], nn.Linear) and [k for k, _ in d.items()] == list(d)
+    with pytest.raises(KeyError):
+        d["forward"] = nn.ReLU()
+    with pytest.raises(KeyError):
+        d["missing"]
+    assert isinstance(d.pop("act"), nn.ReLU) and len(d) == 2
+    sd = d.state_dict()
+    d2 = nn.ModuleDict({"enc": nn.Linear(3, 2), "dec": nn.Linear(2, 3)})
+    d2.load_state_dict(sd)
+    np.testing.assert_array_equal(d2["enc"].weight.numpy(), d["enc"].weight.numpy())
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ws = nn.ParameterList([np.ones((2, 2), np.float32), Tensor(np.zeros(3, np.float32))])
+
+        def forward(self, x):
+            return x @ self.ws[0] + self.ws[1].sum()
+    m = M()
+    m.ws.append(nn.Parameter(np.ones(1, np.float32)))
+    assert len(m.ws) == 3 and [k for k, _ in m.named_parameters()] == ["ws.0", "ws.1", "ws.2"]
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in m.ws)
+    m(Tensor(np.ones((1, 2), np.float32))).sum().backward()
+    np.testing.assert_array_equal(m.ws[0].grad.numpy(), 1)
+    m.ws[1] = np.full(3, 2.0, np.float32)
+    assert m.ws[1].numpy().tolist() == [2, 2, 2] and len(m.ws) == 3
+
+
+def test_batchnorm_momentum_none_is_the_cumulative_average():
+    rng = np.random.default_rng(0)
+    bn = nn.BatchNorm1d(3, momentum=None).double()
+    xs = [rng.standard_normal((8, 3)) * (k + 1) + k for k in range(4)]
+    for x in xs:
+        bn(Tensor(x))
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean([x.mean(0) for x in xs], 0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.numpy(), np.mean([x.var(0, ddof=1) for x in xs], 0), rtol=1e-12)
+    assert int(bn.num_batches_tracked.item()) == 4
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
+def test_inter_layer_dropout(kind):
+    cls = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[kind]
+    x = Tensor(np.random.default_rng(0).standard_normal((5, 4, 3)))
+    tl.manual_seed(0)
+    m = cls(3, 8, num_layers=2, dropout=0.5).double()
+    m1 = cls(3, 8, num_layers=2).double()
+    m1.load_state_dict(m.state_dict())
+    a, b = m(x)[0].numpy(), m1(x)[0].numpy()
+    assert not np.allclose(a, b)  # training: the first layer's outputs were dropped
+    tl.manual_seed(5)
+    a1 = m(x)[0].numpy()
+    tl.manual_seed(5)
+    np.testing.assert_array_equal(m(x)[0].numpy(), a1)  # the mask follows the seed
+    m.eval()
+    np.testing.assert_allclose(m(x)[0].numpy(), b, rtol=1e-12)  # eval: no dropout
+    one = cls(3, 8, num_layers=1, dropout=0.5).double()
+    one1 = cls(3, 8).double()
+    one1.load_state_dict(one.state_dict())
+    np.testing.assert_allclose(one(x)[0].numpy(), one1(x)[0].numpy())  # nothing between layers: no dropout
+    with pytest.raises(ValueError, match="dropout"):
+        cls(3, 8, dropout=1.5)

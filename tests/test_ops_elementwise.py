@@ -275,3 +275,82 @@ def test_sign_is_differentiable_with_zero_gradient():
     jv, = tl.jvp(x.sign().sum(), x, Tensor(np.ones(4)))
     assert jv.item() == 0
     assert Tensor(np.array([-3, 0, 2])).sign().numpy().tolist() == [-1, 0, 1]
+
+
+# ---- issue 10: the unary ops and activations a PyTorch user reaches for ---------------------------------------------
+MORE_UNARY = {
+    "neg_method": (lambda x: x.neg(), {}, lambda a: -a),
+    "reciprocal": (lambda x: x.reciprocal(), dict(away=0.5), lambda a: 1 / a),
+    "rsqrt": (lambda x: x.rsqrt(), dict(lo=0.3, hi=2.0), lambda a: 1 / np.sqrt(a)),
+    "log1p": (lambda x: x.log1p(), dict(lo=-0.5, hi=2.0), np.log1p),
+    "expm1": (lambda x: x.expm1(), {}, np.expm1),
+    "sin": (lambda x: x.sin(), {}, np.sin),
+    "cos": (lambda x: x.cos(), {}, np.cos),
+    "erf": (lambda x: x.erf(), {}, np.vectorize(math.erf)),
+    "leaky_relu": (lambda x: x.leaky_relu(), dict(away=0.1), lambda a: np.where(a > 0, a, 0.01 * a)),
+    "leaky_relu_0.2": (lambda x: x.leaky_relu(0.2), dict(away=0.1), lambda a: np.where(a > 0, a, 0.2 * a)),
+    "softplus": (lambda x: x.softplus(), {}, lambda a: np.log1p(np.exp(a))),
+    "softplus_beta": (lambda x: x.softplus(beta=2.0, threshold=1.0), dict(away=0.1),
+                      lambda a: np.where(2 * a > 1, a, np.log1p(np.exp(2 * a)) / 2)),
+    "gelu": (lambda x: x.gelu(), {}, lambda a: a * 0.5 * (1 + np.vectorize(math.erf)(a / math.sqrt(2)))),
+    "gelu_tanh": (lambda x: x.gelu(approximate="tanh"), {},
+                  lambda a: 0.5 * a * (1 + np.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))),
+    "elu": (lambda x: x.elu(), dict(away=0.1), lambda a: np.where(a > 0, a, np.expm1(a))),
+    "elu_alpha": (lambda x: x.elu(alpha=0.5), dict(away=0.1), lambda a: np.where(a > 0, a, 0.5 * np.expm1(a))),
+    "silu": (lambda x: x.silu(), {}, lambda a: a / (1 + np.exp(-a))),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_UNARY))
+def test_more_unary_values_grad_gradgrad(name):
+    fn, kw, ref = MORE_UNARY[name]
+    x = t(2, 3, **kw)
+    np.testing.assert_allclose(fn(x).numpy(), ref(x.numpy()), rtol=1e-12, atol=1e-14)
+    check(fn, x)
+    if name in ("sin", "erf", "gelu", "silu"):  # float32 keeps its dtype
+        assert fn(Tensor(x.numpy().astype(np.float32))).dtype == np.float32
+
+
+def test_erf_accuracy_over_the_whole_range():
+    a = np.linspace(-7, 7, 20001)
+    np.testing.assert_allclose(Tensor(a).erf().numpy(), [math.erf(v) for v in a], rtol=0, atol=3e-15)
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "round", "trunc"])
+def test_rounding_values_and_zero_gradient(name):
+    a = np.array([-2.5, -1.5, -0.4, 0.5, 1.5, 2.5, 2.7])
+    x = Tensor(a, requires_grad=True)
+    y = getattr(x, name)()
+    np.testing.assert_array_equal(y.numpy(), getattr(np, name)(a))  # round: half to even, as torch
+    g, = tl.grad((y * y).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), 0)
+    gg, = tl.grad((g * x).sum(), x, allow_unused=True)
+    assert gg is None or not gg.numpy().any()
+
+
+def test_round_decimals():
+    np.testing.assert_allclose(Tensor(np.array([1.2345, -2.5551])).round(decimals=2).numpy(), [1.23, -2.56])
+
+
+def test_softplus_and_elu_extremes_stay_finite():
+    x = Tensor(np.array([-1000.0, -30.0, 0.0, 30.0, 1000.0]), requires_grad=True)
+    y = x.softplus()
+    np.testing.assert_allclose(y.numpy(), [0, np.log1p(np.exp(-30.0)), np.log(2), 30, 1000], rtol=1e-12)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [0, 1 / (1 + np.exp(30.0)), 0.5, 1, 1], rtol=1e-12)
+    x.grad = None
+    e = x.elu()
+    e.sum().backward()
+    assert np.isfinite(e.numpy()).all() and np.isfinite(x.grad.numpy()).all()
+    np.testing.assert_allclose(x.grad.numpy(), [0, np.exp(-30.0), 1, 1, 1])  # at 0: the left branch, as torch
+
+
+@pytest.mark.parametrize("name", ["lt", "le", "gt", "ge", "eq", "ne"])
+def test_comparison_methods(name):
+    a, b = np.array([1.0, 2.0, 3.0]), np.array([2.0, 2.0, 2.0])
+    got = getattr(Tensor(a), name)(Tensor(b))
+    assert got.dtype == np.bool_
+    np.testing.assert_array_equal(got.numpy(), getattr(np, {"lt": "less", "le": "less_equal", "gt": "greater",
+                                                             "ge": "greater_equal", "eq": "equal",
+                                                             "ne": "not_equal"}[name])(a, b))
+    np.testing.assert_array_equal(getattr(Tensor(a), name)(2.0).numpy(), got.numpy())

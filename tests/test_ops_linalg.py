@@ -114,3 +114,59 @@ def test_linear_dtypes_and_shape_errors():
     assert F.linear(x32, w32.double(), b32).dtype == (x32.numpy() @ np.ones((4, 2))).dtype
     with pytest.raises(ValueError, match="in_features 4"):
         F.linear(Tensor(np.ones((3, 5))), w32)
+
+
+# ---- issue 10: diag, trace, triu, tril, outer, einsum -----------------------------------------------------------------
+
+
+LINALG = {
+    "diag_of_vector": ((4,), lambda x: x.diag(), lambda a: np.diag(a)),
+    "diag_of_vector_k1": ((3,), lambda x: x.diag(1), lambda a: np.diag(a, 1)),
+    "diag_of_vector_k-2": ((3,), lambda x: x.diag(-2), lambda a: np.diag(a, -2)),
+    "diag_of_matrix": ((3, 4), lambda x: x.diag(), lambda a: np.diag(a)),
+    "diag_of_matrix_k1": ((3, 4), lambda x: x.diag(1), lambda a: np.diag(a, 1)),
+    "diag_of_matrix_k-1": ((3, 4), lambda x: x.diag(-1), lambda a: np.diag(a, -1)),
+    "trace": ((3, 4), lambda x: x.trace(), lambda a: np.trace(a)),
+    "triu": ((3, 4), lambda x: x.triu(), lambda a: np.triu(a)),
+    "triu_k1": ((2, 3, 4), lambda x: x.triu(1), lambda a: np.triu(a, 1)),
+    "tril": ((3, 4), lambda x: x.tril(), lambda a: np.tril(a)),
+    "tril_k-1": ((3, 4), lambda x: x.tril(-1), lambda a: np.tril(a, -1)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_diag_trace_tri_values_grad_gradgrad(name):
+    shape, fn, ref = LINALG[name]
+    x = t(*shape)
+    np.testing.assert_allclose(fn(x).numpy(), ref(x.numpy()), rtol=1e-14)
+    check(fn, x)
+
+
+def test_outer():
+    a, b = t(3), t(4)
+    np.testing.assert_allclose(a.outer(b).numpy(), np.outer(a.numpy(), b.numpy()))
+    np.testing.assert_allclose(tl.outer(a, b).numpy(), np.outer(a.numpy(), b.numpy()))
+    check(lambda a, b: a.outer(b), a, b)
+
+
+EINSUM = [("ij,jk->ik", [(2, 3), (3, 4)]), ("ij,jk", [(2, 3), (3, 4)]), ("bij,bjk->bik", [(2, 2, 3), (2, 3, 2)]),
+          ("i,i->", [(3,), (3,)]), ("i,j->ij", [(3,), (2,)]), ("ii->i", [(3, 3)]), ("ii", [(3, 3)]),
+          ("ij->", [(2, 3)]), ("ij->ji", [(2, 3)]), ("ijk->k", [(2, 3, 2)]), ("iij->ij", [(2, 2, 3)]),
+          ("...ij,...jk->...ik", [(2, 2, 3), (2, 3, 2)]), ("...i,i", [(2, 3), (3,)]),
+          ("ij,jk,kl->il", [(2, 3), (3, 2), (2, 2)]), ("ab,ab->a", [(3, 2), (3, 2)]), ("ij,kj->", [(2, 3), (1, 3)]),
+          ("i,j,k", [(2,), (2,), (3,)])]
+
+
+@pytest.mark.parametrize("eq,shapes", EINSUM, ids=[e for e, _ in EINSUM])
+def test_einsum_values_grad_gradgrad(eq, shapes):
+    xs = [t(*s) for s in shapes]
+    np.testing.assert_allclose(tl.einsum(eq, *xs).numpy(), np.einsum(eq, *[x.numpy() for x in xs]), rtol=1e-12)
+    np.testing.assert_allclose(tl.einsum(eq, xs).numpy(), np.einsum(eq, *[x.numpy() for x in xs]), rtol=1e-12)
+    check(lambda *xs: tl.einsum(eq, *xs), *xs)
+
+
+def test_einsum_errors():
+    with pytest.raises(ValueError, match="operands"):
+        tl.einsum("ij,jk->ik", t(2, 3))
+    with pytest.raises(ValueError, match="sizes"):
+        tl.einsum("ij,jk->ik", t(2, 3), t(4, 2))

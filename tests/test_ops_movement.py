@@ -212,3 +212,111 @@ def test_bool_masks_of_the_right_shape_index_as_numpy():
                 (slice(None), m3), a > 10):
         np.testing.assert_array_equal(x[idx].numpy(), a[idx])
     check(lambda x: x[:, m2, 1:] * x[:, m2, :-1], x)
+
+
+# ---- issue 10: torch's shape and indexing methods -------------------------------------------------------------------
+MORE_MOVEMENT = {
+    "flip0": (lambda x: x.flip(0), lambda a: a[::-1]),
+    "flip_tuple": (lambda x: x.flip((0, 2)), lambda a: a[::-1, :, ::-1]),
+    "flip_args": (lambda x: x.flip(1, -1), lambda a: a[:, ::-1, ::-1]),
+    "roll": (lambda x: x.roll(1, 0), lambda a: np.roll(a, 1, 0)),
+    "roll_multi": (lambda x: x.roll((1, -2), (1, 2)), lambda a: np.roll(a, (1, -2), (1, 2))),
+    "roll_flat": (lambda x: x.roll(3), lambda a: np.roll(a, 3)),
+    "repeat": (lambda x: x.repeat(2, 1, 3), lambda a: np.tile(a, (2, 1, 3))),
+    "repeat_more_dims": (lambda x: x.repeat(2, 1, 1, 2), lambda a: np.tile(a, (2, 1, 1, 2))),
+    "tile": (lambda x: x.tile((2,)), lambda a: np.tile(a, 2)),
+    "movedim": (lambda x: x.movedim(0, -1), lambda a: np.moveaxis(a, 0, -1)),
+    "movedim_tuple": (lambda x: x.movedim((0, 1), (2, 0)), lambda a: np.moveaxis(a, (0, 1), (2, 0))),
+    "swapaxes": (lambda x: x.swapaxes(0, 2), lambda a: np.swapaxes(a, 0, 2)),
+    "swapdims": (lambda x: x.swapdims(-1, 1), lambda a: np.swapaxes(a, -1, 1)),
+    "narrow": (lambda x: x.narrow(2, 1, 2), lambda a: a[:, :, 1:3]),
+    "narrow_neg": (lambda x: x.narrow(0, -1, 1), lambda a: a[-1:]),
+    "squeeze_tuple": (lambda x: x.reshape(2, 1, 3, 1, 4).squeeze((1, 3)), lambda a: a),
+    "squeeze_tuple_partial": (lambda x: x.reshape(2, 1, 12, 1).squeeze((0, 1)), lambda a: a.reshape(2, 12, 1)),
+    "clone": (lambda x: x.clone(), lambda a: a),
+    "expand_as": (lambda x: x[:1].expand_as(x), lambda a: np.broadcast_to(a[:1], a.shape)),
+    "gather0": (lambda x: x.gather(0, Tensor(np.array([[[1, 0, 1, 1]], [[0, 0, 1, 0]]]))),
+                lambda a: np.take_along_axis(a[:, :1], np.array([[[1, 0, 1, 1]], [[0, 0, 1, 0]]]), 0)),
+    "gather2_repeats": (lambda x: x.gather(2, Tensor(np.array([[[3, 3], [0, 1]]]))),
+                        lambda a: np.take_along_axis(a[:1, :2], np.array([[[3, 3], [0, 1]]]), 2)),
+    "index_select": (lambda x: x.index_select(2, Tensor(np.array([3, 0, 3]))), lambda a: a[:, :, [3, 0, 3]]),
+    "masked_fill": (lambda x: x.masked_fill(Tensor(np.array([True, False, False, True])), -1.5),
+                    lambda a: np.where([True, False, False, True], -1.5, a)),
+    "sort": (lambda x: x.sort(-1).values, lambda a: np.sort(a, -1)),
+    "sort_desc_dim0": (lambda x: x.sort(0, descending=True)[0], lambda a: -np.sort(-a, 0)),
+    "topk": (lambda x: x.topk(2).values, lambda a: -np.sort(-a, -1)[..., :2]),
+    "topk_smallest_dim1": (lambda x: x.topk(2, dim=1, largest=False)[0], lambda a: np.sort(a, 1)[:, :2]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_MOVEMENT))
+def test_more_movement_values_grad_gradgrad(name):
+    fn, ref = MORE_MOVEMENT[name]
+    x = t(2, 3, 4)
+    np.testing.assert_array_equal(fn(x).numpy(), ref(x.numpy()).reshape(fn(x).shape))
+    check(fn, x)
+
+
+def test_t_split_chunk_unbind():
+    x = t(5, 3)
+    np.testing.assert_array_equal(x.t().numpy(), x.numpy().T)
+    assert t(3).t().shape == (3,)
+    with pytest.raises(ValueError, match="at most 2 dims"):
+        t(2, 2, 2).t()
+    assert [p.shape for p in x.split(2)] == [(2, 3), (2, 3), (1, 3)]
+    assert [p.shape for p in x.split([1, 4])] == [(1, 3), (4, 3)]
+    assert [p.shape for p in x.split(2, dim=1)] == [(5, 2), (5, 1)]
+    assert [p.shape for p in x.chunk(2)] == [(3, 3), (2, 3)]
+    assert [p.shape for p in Tensor(np.zeros(6)).chunk(4)] == [(2,), (2,), (2,)]  # torch gives 3 pieces too
+    with pytest.raises(ValueError, match="do not sum"):
+        x.split([1, 2])
+    np.testing.assert_array_equal(tl.cat(x.chunk(3), 0).numpy(), x.numpy())
+    assert [u.shape for u in x.unbind(1)] == [(5,)] * 3
+    check(lambda x: Tensor.cat([p * (i + 1.0) for i, p in enumerate(x.split(2))], 0), x)
+    check(lambda x: Tensor.stack([p * (i + 1.0) for i, p in enumerate(x.unbind(1))], 0), x)
+
+
+def test_scatter_add_values_grad_gradgrad():
+    idx = np.array([[0, 1, 2, 0], [2, 2, 0, 1]])
+    x, src = t(3, 4), t(2, 5)
+    want = x.numpy().copy()
+    for i in range(2):
+        for j in range(4):
+            want[idx[i, j], j] += src.numpy()[i, j]
+    np.testing.assert_allclose(x.scatter_add(0, Tensor(idx), src).numpy(), want, rtol=1e-14)
+    check(lambda x, s: x.scatter_add(0, Tensor(idx), s), x, src)
+    check(lambda x, s: x.scatter_add(1, Tensor(np.array([[0, 0], [3, 1], [2, 2]])), s), t(3, 4), t(3, 2))
+
+
+def test_gather_and_index_errors():
+    x = t(2, 3)
+    with pytest.raises(IndexError, match="out of range"):
+        x.gather(1, Tensor(np.array([[3]])))
+    with pytest.raises(IndexError, match="out of range"):
+        x.gather(0, Tensor(np.array([[-1]])))
+    with pytest.raises(TypeError, match="integer"):
+        x.index_select(0, Tensor(np.array([0.0])))
+    with pytest.raises(IndexError, match="out of range"):
+        x.flip(2)
+    with pytest.raises(IndexError, match="out of range"):
+        x.narrow(1, 2, 2)
+    with pytest.raises(TypeError, match="bool"):
+        x.masked_fill(Tensor(np.array([1, 0, 1])), 0.0)
+
+
+def test_sort_topk_indices_and_ties():
+    a = np.array([[3.0, 1.0, 3.0, 2.0], [0.0, 0.0, -1.0, 5.0]])
+    x = Tensor(a)
+    v, i = x.sort()
+    np.testing.assert_array_equal(i.numpy(), np.argsort(a, -1, kind="stable"))
+    v, i = x.sort(descending=True)
+    np.testing.assert_array_equal(i.numpy(), [[0, 2, 3, 1], [3, 0, 1, 2]])  # ties: the lower index first
+    np.testing.assert_array_equal(v.numpy(), [[3, 3, 2, 1], [5, 0, 0, -1]])
+    v, i = x.topk(3, 1)
+    np.testing.assert_array_equal(i.numpy(), [[0, 2, 3], [3, 0, 1]])
+    assert i.dtype == np.int64 and x.argsort(descending=True).shape == (2, 4)
+    assert x.topk(0).values.shape == (2, 0)
+    # the gradient goes to the picked positions
+    y = Tensor(a, requires_grad=True)
+    y.topk(2).values.sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [[1, 0, 1, 0], [1, 0, 0, 1]])

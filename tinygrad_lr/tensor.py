@@ -220,6 +220,28 @@ class Tensor:
         return Tensor(xp(dev).arange(start, end, step, dtype=dt), requires_grad=requires_grad, device=dev)
 
     @staticmethod
+    def linspace(start, end, steps, device=None, dtype=None, requires_grad=False):
+        dev = backend.canonical_device(device)
+        return Tensor(xp(dev).linspace(start, end, steps, dtype=dtype or np.float32), requires_grad=requires_grad,
+                      device=dev)
+
+    @staticmethod
+    def empty(*shape, device=None, dtype=None, requires_grad=False):
+        """Zeros (an uninitialised tensor, as torch.empty, may hold anything)."""
+        return Tensor._full(shape, 0, device, dtype, requires_grad)
+
+    @staticmethod
+    def randint(low, high=None, size=None, device=None, dtype=None, requires_grad=False):
+        """Integers uniform in [low, high) (randint(high, size) as torch: low = 0), int64 by default."""
+        if size is None and not isinstance(high, numbers.Integral):  # randint(high, size)
+            low, high, size = 0, low, high
+        elif high is None:
+            low, high = 0, low
+        dev = backend.canonical_device(device)
+        arr = backend.rng(dev).integers(low, high, size=(size,) if isinstance(size, numbers.Integral) else tuple(size), dtype=np.int64)
+        return Tensor(arr if dtype is None else arr.astype(dtype), requires_grad=requires_grad, device=dev)
+
+    @staticmethod
     def eye(n, m=None, device=None, dtype=None, requires_grad=False):
         dev = backend.canonical_device(device)
         return Tensor(xp(dev).eye(n, m, dtype=dtype or np.float32), requires_grad=requires_grad, device=dev)
@@ -253,3 +275,21 @@ class Tensor:
         if isinstance(x, numbers.Number) and self.data.dtype.kind == "f":
             return Tensor.wrap(xp(self.device).asarray(x, dtype=self.data.dtype), self.device)
         return Tensor(x, device=self.device)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of data, with torch.tensor's dtypes: Python ints -> int64, floats -> float32,
+    bools -> bool; a NumPy/CuPy array or a Tensor keeps its dtype (a Tensor's data is copied and detached)."""
+    if isinstance(data, Tensor):
+        data = data.data.copy()
+    elif isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):
+        data = data.copy()
+    elif dtype is None and not isinstance(data, np.generic):
+        kind = np.asarray(data).dtype.kind
+        dtype = {"i": np.int64, "u": np.int64, "b": np.bool_, "c": np.complex64}.get(kind, np.float32)
+    return Tensor(data, requires_grad=requires_grad, device=device, dtype=dtype)
+
+
+def from_numpy(array):
+    """A tensor sharing the NumPy array's memory and dtype."""
+    return Tensor.wrap(array, "cpu")

@@ -209,3 +209,101 @@ class Sequential(ModuleList):
         for m in self.children():
             x = m(x)
         return x
+
+
+class ModuleDict(Module):
+    """Submodules by name (insertion order), as torch.nn.ModuleDict. A name may not shadow a Module attribute
+    (for example "forward" or "train"), since submodules are found among the attributes here."""
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def _key(self, key):
+        if not isinstance(key, str) or "." in key or not key or hasattr(type(self), key) or key in ("training",
+                                                                                                    "_buffers"):
+            raise KeyError(f"ModuleDict: {key!r} cannot be a module name (a string without '.', not an attribute "
+                           "of Module)")
+        return key
+
+    def __getitem__(self, key):
+        if key not in self:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key, module):
+        if not isinstance(module, Module):
+            raise TypeError(f"ModuleDict: {key!r} is a {type(module).__name__}, not a Module")
+        setattr(self, self._key(key), module)
+
+    def __delitem__(self, key):
+        self[key]
+        delattr(self, key)
+
+    def __contains__(self, key):
+        return isinstance(key, str) and isinstance(vars(self).get(key), Module)
+
+    def __len__(self):
+        return sum(1 for _ in self.named_children())
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def keys(self):
+        return [k for k, _ in self.named_children()]
+
+    def values(self):
+        return [m for _, m in self.named_children()]
+
+    def items(self):
+        return list(self.named_children())
+
+    def update(self, modules):
+        for k, m in (modules.items() if hasattr(modules, "items") else modules):
+            self[k] = m
+
+    def pop(self, key):
+        m = self[key]
+        del self[key]
+        return m
+
+
+class ParameterList(Module):
+    """Parameters in a list (named "0", "1", ...), as torch.nn.ParameterList; a Tensor or array appended becomes a
+    Parameter."""
+
+    def __init__(self, values=None):
+        super().__init__()
+        for v in values or ():
+            self.append(v)
+
+    def _params(self):
+        return [v for v in vars(self).values() if isinstance(v, Parameter)]
+
+    def __len__(self):
+        return len(self._params())
+
+    def __getitem__(self, i):
+        return self._params()[i]
+
+    def __setitem__(self, i, value):
+        n = len(self)
+        if not -n <= i < n:
+            raise IndexError(f"ParameterList index {i} out of range for length {n}")
+        setattr(self, str(i % n), value if isinstance(value, Parameter) else Parameter(value))
+
+    def __iter__(self):
+        return iter(self._params())
+
+    def append(self, value):
+        setattr(self, str(len(self)), value if isinstance(value, Parameter) else Parameter(value))
+        return self
+
+    def extend(self, values):
+        for v in values:
+            self.append(v)
+        return self
+
+    def extra_repr(self):
+        return ", ".join(f"({i}): Parameter of shape {tuple(p.shape)}" for i, p in enumerate(self))

@@ -2,6 +2,7 @@
 
 Backward returns gradients in the broadcast shape; the walk sums them down to each parent's shape.
 """
+import math
 import numbers
 
 import numpy as np
@@ -182,6 +183,132 @@ class Where(Elementwise):
         ga = Tensor.where(self.cond, g, 0.0) if needs[0] else None
         gb = Tensor.where(self.cond, 0.0, g) if needs[1] else None
         return ga, gb
+
+
+class Reciprocal(Elementwise):
+    """1/a;  d/da = -1/a² = -out²."""
+    def forward(self, a):
+        return xp(self.device).reciprocal(a)
+
+    def backward(self, g, out, needs):
+        return -g * out * out
+
+
+class Log1p(Elementwise):
+    """log(1 + a);  d/da = 1/(1 + a)."""
+    def forward(self, a):
+        return xp(self.device).log1p(a)
+
+    def backward(self, g, out, needs):
+        return g / (self.parents[0] + 1.0)
+
+
+class Expm1(Elementwise):
+    """exp(a) - 1;  d/da = exp(a) = out + 1."""
+    def forward(self, a):
+        return xp(self.device).expm1(a)
+
+    def backward(self, g, out, needs):
+        return g * (out + 1.0)
+
+
+class Sin(Elementwise):
+    """sin(a);  d/da = cos(a)."""
+    def forward(self, a):
+        return xp(self.device).sin(a)
+
+    def backward(self, g, out, needs):
+        return g * self.parents[0].cos()
+
+
+class Cos(Elementwise):
+    """cos(a);  d/da = -sin(a)."""
+    def forward(self, a):
+        return xp(self.device).cos(a)
+
+    def backward(self, g, out, needs):
+        return -g * self.parents[0].sin()
+
+
+def erf_array(m, x):
+    """erf on a NumPy/CuPy array to ~1e-15 (neither has one): for |x| < 2.5 the series
+    erf(x) = 2/√π·e^{-x²}·Σ 2ⁿx^{2n+1}/(1·3···(2n+1)) (positive terms: no cancellation), beyond it the continued
+    fraction erfc(x) = e^{-x²}/√π · 1/(x + ½/(x + 1/(x + (3/2)/(x + ...)))) (Abramowitz & Stegun 7.1.6, 7.1.14)."""
+    a = m.abs(x)
+    out = m.empty_like(a)
+    small = a < 2.5
+    xs = a[small]
+    x2 = xs * xs
+    term, s = xs.copy(), xs.copy()
+    for n in range(1, 60):
+        term *= 2 * x2 / (2 * n + 1)
+        s += term
+    out[small] = (2 / math.sqrt(math.pi)) * m.exp(-x2) * s
+    xl = a[~small]
+    f = xl.copy()
+    for k in range(60, 0, -1):
+        f = xl + (k / 2) / f
+    out[~small] = 1 - m.exp(-xl * xl) / (math.sqrt(math.pi) * f)
+    return (m.sign(x) * out).astype(x.dtype, copy=False)
+
+
+class Erf(Elementwise):
+    """erf(a) = 2/√π ∫₀ᵃ e^{-t²} dt;  d/da = 2/√π · e^{-a²}."""
+    def forward(self, a):
+        return erf_array(xp(self.device), a)
+
+    def backward(self, g, out, needs):
+        a = self.parents[0]
+        return g * (-(a * a)).exp() * (2 / math.sqrt(math.pi))
+
+
+class Rounding(Elementwise):
+    """floor, ceil, round (half to even, as torch), trunc: piecewise constant;  d/da = 0 (as torch)."""
+    def forward(self, a, fn=None, decimals=0):
+        m = xp(self.device)
+        if fn == "round":
+            return m.round(a, decimals)
+        return getattr(m, fn)(a)
+
+    def backward(self, g, out, needs):
+        return g * 0.0
+
+
+class LeakyRelu(Elementwise):
+    """a where a > 0, else slope·a;  d/da = 1 where a > 0, else slope."""
+    def forward(self, a, slope=0.01):
+        m = xp(self.device)
+        self.factor = m.where(a > 0, 1, slope).astype(a.dtype)
+        return a * self.factor
+
+    def backward(self, g, out, needs):
+        return g * Tensor.wrap(self.factor, self.device)
+
+
+class Softplus(Elementwise):
+    """log(1 + e^{βa})/β, and a itself where βa > threshold (torch's softplus);  d/da = σ(βa) (1 where linear)."""
+    def forward(self, a, beta=1.0, threshold=20.0):
+        m = xp(self.device)
+        b = a * beta
+        self.linear = b > threshold
+        soft = (m.maximum(b, 0) + m.log1p(m.exp(-m.abs(b)))) / beta  # never overflows
+        return m.where(self.linear, a, soft).astype(a.dtype, copy=False)
+
+    def backward(self, g, out, needs):
+        s = (self.parents[0] * self.kw.get("beta", 1.0)).sigmoid()
+        return g * Tensor.where(self.linear, 1.0, s) if self.linear.any() else g * s
+
+
+class Elu(Elementwise):
+    """a where a > 0, else α·(e^a - 1);  d/da = 1 where a > 0, else α·e^a (from a, not as out + α, which would
+    lose the digits of a tiny e^a)."""
+    def forward(self, a, alpha=1.0):
+        m = xp(self.device)
+        self.pos = a > 0
+        return m.where(self.pos, a, alpha * m.expm1(m.minimum(a, 0))).astype(a.dtype, copy=False)
+
+    def backward(self, g, out, needs):
+        return Tensor.where(self.pos, g, g * self.parents[0].clip(max=0.0).exp() * self.kw.get("alpha", 1.0))
 
 
 class Maximum(Elementwise):
@@ -380,3 +507,50 @@ def float64(x):
 
 def int64(x):
     return cast(x, np.int64)
+
+
+def reciprocal(x):
+    return Reciprocal.apply(x)
+
+
+def rsqrt(x):
+    """1/√x, composed (sqrt's derivative convention at 0 carries over)."""
+    return Reciprocal.apply(x.sqrt())
+
+
+def rounding(fn):
+    def method(x):
+        return Rounding.apply(x, fn=fn)
+    method.__doc__ = f"{fn}: zero gradient, as torch."
+    return method
+
+
+def round(x, decimals=0):  # noqa: A001 (torch's name)
+    """Round half to even (as torch), to `decimals` places; zero gradient."""
+    return Rounding.apply(x, fn="round", decimals=decimals)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyRelu.apply(x, slope=negative_slope)
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus.apply(x, beta=beta, threshold=threshold)
+
+
+def elu(x, alpha=1.0):
+    return Elu.apply(x, alpha=alpha)
+
+
+def gelu(x, approximate="none"):
+    """x·Φ(x), Φ the standard normal CDF (via erf); approximate="tanh": 0.5x(1 + tanh(√(2/π)(x + 0.044715x³)))."""
+    if approximate == "tanh":
+        return x * 0.5 * (((x + x * x * x * 0.044715) * math.sqrt(2 / math.pi)).tanh() + 1.0)
+    if approximate != "none":
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return x * 0.5 * (Erf.apply(x * (1 / math.sqrt(2))) + 1.0)
+
+
+def silu(x):
+    """x·σ(x)."""
+    return x * x.sigmoid()

@@ -6,9 +6,12 @@ products, without the transpose ops and graph nodes that the Tensor-op formulas 
 gradient time outside its GEMMs). When a graph is recorded (create_graph=True), the same formulas run in Tensor
 ops, so their derivatives of every order are exact."""
 import functools
+import string
 
-from ..autograd import Bilinear, is_grad_enabled
+from ..autograd import Bilinear, Function, is_grad_enabled
+from ..backend import xp
 from ..tensor import Tensor
+from .movement import Getitem, IndexAdd
 
 
 def _f_order(x):
@@ -90,6 +93,31 @@ def _same(a):
     return a
 
 
+class Einsum(Function):
+    """einsum(spec, *operands) with each operand's subscripts distinct letters (the function `einsum` below takes
+    repeated letters and ellipses to this form);  multilinear: d/d(operand i) = einsum of g with the other
+    operands, written out to operand i's letters (letters it sums alone are broadcast back)."""
+    def forward(self, *arrays, ins=None, out=None):
+        return xp(self.device).einsum(",".join(ins) + "->" + out, *arrays, optimize=len(arrays) > 2)
+
+    def backward(self, g, out, needs):
+        ins, res = self.kw["ins"], self.kw["out"]
+        grads = []
+        for i, need in enumerate(needs):
+            if not need:
+                grads.append(None)
+                continue
+            others = [(s, p) for j, (s, p) in enumerate(zip(ins, self.parents)) if j != i]
+            have = set(res).union(*[s for s, _ in others])
+            kept = "".join(c for c in ins[i] if c in have)
+            gi = Einsum.apply(g, *[p for _, p in others], ins=(res,) + tuple(s for s, _ in others), out=kept)
+            if kept != ins[i]:  # letters summed in operand i alone: d/d of a sum is 1, broadcast back
+                shape = self.parents[i].shape
+                gi = gi.reshape(tuple(shape[k] if c in kept else 1 for k, c in enumerate(ins[i]))).expand(shape)
+            grads.append(gi)
+        return tuple(grads)
+
+
 # ---- the Tensor methods (bound in methods.py) ----------------------------------------------------------------
 def matmul(a, b):
     """a @ b as numpy: 1-D operands get a dim added, which is removed again from the result."""
@@ -110,3 +138,107 @@ def matmul(a, b):
 
 def rmatmul(b, a):
     return matmul(b.const(a), b)
+
+
+def outer(a, b):
+    """a ⊗ b of two 1-D tensors: (n, m)."""
+    b = a.const(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"outer: expects two 1-D tensors, got shapes {a.shape} and {b.shape}")
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+def _diag_index(n, m, k, device):
+    """Row and column indices of diagonal k of an (n, m) matrix."""
+    mod = xp(device)
+    length = max(0, min(n, m - k) if k >= 0 else min(n + k, m))
+    r = mod.arange(length) + max(-k, 0)
+    return r, r + k
+
+
+def diag(x, diagonal=0):
+    """1-D: the square matrix with x on diagonal `diagonal`; 2-D: that diagonal as a 1-D tensor (torch.diag)."""
+    if x.ndim == 1:
+        n = x.shape[0] + abs(diagonal)
+        return IndexAdd.apply(x, index=_diag_index(n, n, diagonal, x.device), shape=(n, n))
+    if x.ndim == 2:
+        return Getitem.apply(x, index=_diag_index(x.shape[0], x.shape[1], diagonal, x.device))
+    raise ValueError(f"diag: expects a 1-D or 2-D tensor, got shape {x.shape}")
+
+
+def trace(x):
+    """The sum of the main diagonal of a matrix."""
+    if x.ndim != 2:
+        raise ValueError(f"trace: expects a 2-D tensor, got shape {x.shape}")
+    return diag(x).sum()
+
+
+def _tri(x, diagonal, upper):
+    if x.ndim < 2:
+        raise ValueError(f"{'triu' if upper else 'tril'}: expects at least 2 dims, got shape {x.shape}")
+    m = xp(x.device)
+    n, k = x.shape[-2:]
+    d = m.arange(k)[None, :] - m.arange(n)[:, None]
+    return Tensor.where(d >= diagonal if upper else d <= diagonal, x, 0.0)
+
+
+def triu(x, diagonal=0):
+    """x with the entries below diagonal `diagonal` of its last two dims set to 0."""
+    return _tri(x, diagonal, True)
+
+
+def tril(x, diagonal=0):
+    """x with the entries above diagonal `diagonal` of its last two dims set to 0."""
+    return _tri(x, diagonal, False)
+
+
+def einsum(equation, *operands):
+    """torch.einsum: subscripts with "->" or implicit (output = the letters used once, sorted), "..." for
+    broadcast leading dims, a letter repeated in one operand for its diagonal; the operands as arguments or one
+    list. The diagonals are taken first (indexing), then one Einsum op."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    ref = next((o for o in operands if isinstance(o, Tensor)), None)
+    if ref is None:
+        raise TypeError("einsum: needs at least one Tensor operand")
+    operands = [ref.const(o) for o in operands]
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    ins = lhs.split(",")
+    if len(ins) != len(operands):
+        raise ValueError(f"einsum: {equation!r} names {len(ins)} operands but {len(operands)} were given")
+    used = set("".join(ins) + rhs) - set(".")
+    spare = iter(c for c in string.ascii_letters if c not in used)
+    nell = max([o.ndim - (len(s) - 3) for s, o in zip(ins, operands) if "..." in s] or [0])
+    ell = "".join(next(spare) for _ in range(nell))
+    subs = []
+    for s, o in zip(ins, operands):
+        if "..." in s:
+            k = o.ndim - (len(s) - 3)
+            s = s.replace("...", ell[nell - k:])
+        if len(s) != o.ndim:
+            raise ValueError(f"einsum: subscripts {s!r} for an operand of shape {o.shape}")
+        subs.append(s)
+    if arrow:
+        out = rhs.replace("...", ell)
+    else:
+        letters = "".join(subs)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    sizes = {}
+    for s, o in zip(subs, operands):
+        for c, n in zip(s, o.shape):
+            if sizes.setdefault(c, n) != n and n != 1 and sizes[c] != 1:
+                raise ValueError(f"einsum: letter {c!r} has sizes {sizes[c]} and {n}")
+            sizes[c] = max(sizes[c], n)
+    for i, (s, o) in enumerate(zip(subs, operands)):
+        if len(set(s)) != len(s):  # a repeated letter: read its diagonal first
+            uniq = "".join(dict.fromkeys(s))
+            m = xp(o.device)
+            index = tuple(m.arange(o.shape[s.index(c)]).reshape(
+                [-1 if u == c else 1 for u in uniq]) for c in s)
+            operands[i], subs[i] = Getitem.apply(o, index=index), uniq
+    for i, (s, o) in enumerate(zip(subs, operands)):  # size-1 dims broadcast against the others: expand them
+        full = tuple(sizes[c] for c in s)
+        if o.shape != full:
+            operands[i] = o.expand(full)
+    return Einsum.apply(*operands, ins=tuple(subs), out=out)

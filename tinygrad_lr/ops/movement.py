@@ -1,6 +1,7 @@
 """Shape ops, and the Tensor methods made of them. Each op is linear and its backward is the adjoint movement:
 reshape<->reshape, permute<->inverse permute, expand<->sum, pad<->slice, getitem<->scatter-add (repeated
 indices accumulate), cat<->slices."""
+import collections
 import math
 import numbers
 
@@ -121,6 +122,34 @@ class Cat(Function):
     def jvp(self, tangents, out):  # linear in all inputs at once
         return Cat.apply(*[Tensor.zeros_like(p) if t is None else t for p, t in zip(self.parents, tangents)],
                          **self.kw)
+
+
+class Flip(Linear):
+    """a reversed along `axes`;  the gradient is g reversed along the same axes."""
+    def forward(self, a, axes=None):
+        return xp(self.device).flip(a, axes)
+
+    def backward(self, g, out, needs):
+        return Flip.apply(g, axes=self.kw["axes"])
+
+
+class Roll(Linear):
+    """a rolled by `shifts` along `axes` (elements past the end come back at the start);  the gradient is g rolled
+    back by -shifts."""
+    def forward(self, a, shifts=None, axes=None):
+        return xp(self.device).roll(a, shifts, axes)
+
+    def backward(self, g, out, needs):
+        return Roll.apply(g, shifts=tuple(-s for s in self.kw["shifts"]), axes=self.kw["axes"])
+
+
+class Clone(Linear):
+    """A copy of a;  d/da = 1."""
+    def forward(self, a):
+        return a.copy()
+
+    def backward(self, g, out, needs):
+        return g
 
 
 def index_of(index, device, shape):
@@ -292,3 +321,233 @@ def stack(tensors, dim=0):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: shapes {tensors[0].shape} and {t.shape} differ")
     return cat([unsqueeze(t, dim) for t in tensors], dim=dim)
+
+
+# ---- PyTorch's shape and indexing methods, composed of the ops above ------------------------------------------------
+def _dim(x, dim, name):
+    """One dim of x as an index (IndexError naming the valid range, as torch: tensor.dim_of)."""
+    return dim_of(dim, x.ndim)
+
+
+def _dims(x, dims, name):
+    dims = (dims,) if isinstance(dims, numbers.Integral) else tuple(dims)
+    return tuple(_dim(x, d, name) for d in dims)
+
+
+def flip(x, *dims):
+    """x reversed along dims (torch: flip(dims) with a tuple, or flip(0, 1))."""
+    dims = _dims(x, shape_arg(dims), "flip")
+    return Flip.apply(x, axes=dims) if dims else x
+
+
+def roll(x, shifts, dims=None):
+    """Elements shifted by `shifts` along dims, wrapping around; dims=None: over the flattened tensor, as torch."""
+    if dims is None:
+        return Roll.apply(x.reshape(-1), shifts=(int(shifts),) if isinstance(shifts, numbers.Integral) else
+                          tuple(shifts), axes=(0,)).reshape(x.shape)
+    shifts = (shifts,) if isinstance(shifts, numbers.Integral) else tuple(shifts)
+    dims = _dims(x, dims, "roll")
+    if len(shifts) != len(dims):
+        raise ValueError(f"roll: {len(shifts)} shifts for {len(dims)} dims")
+    return Roll.apply(x, shifts=shifts, axes=dims)
+
+
+def clone(x):
+    return Clone.apply(x)
+
+
+def repeat(x, *sizes):
+    """x tiled sizes[i] times along dim i (torch's repeat, numpy's tile); extra leading sizes add dims.
+    Composed: an expand between interleaved size-1 dims, then a reshape (the gradient is the expand's sum)."""
+    sizes = shape_arg(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"repeat: {len(sizes)} sizes for a tensor with {x.ndim} dims (need at least {x.ndim})")
+    shape = (1,) * (len(sizes) - x.ndim) + x.shape
+    inter = tuple(v for s in shape for v in (1, s))
+    big = tuple(v for r, s in zip(sizes, shape) for v in (r, s))
+    return reshape(expand(reshape(x, inter), big), tuple(r * s for r, s in zip(sizes, shape)))
+
+
+def tile(x, *dims):
+    """As repeat, but fewer sizes than dims are padded with 1s in front (torch.tile)."""
+    dims = shape_arg(dims)
+    return repeat(x, (1,) * (x.ndim - len(dims)) + tuple(dims))
+
+
+def narrow(x, dim, start, length):
+    """x[..., start:start + length, ...] along dim (a negative start counts from the end)."""
+    dim = _dim(x, dim, "narrow")
+    n = x.shape[dim]
+    start = start + n if start < 0 else start
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise IndexError(f"narrow: start {start} and length {length} are out of range for dim {dim} of size {n}")
+    return Getitem.apply(x, index=(slice(None),) * dim + (slice(start, start + length),))
+
+
+def split(x, split_size_or_sections, dim=0):
+    """Pieces along dim: of size split_size_or_sections (the last may be smaller), or of the listed sizes."""
+    d = _dim(x, dim, "split")
+    n = x.shape[d]
+    if isinstance(split_size_or_sections, numbers.Integral):
+        size = int(split_size_or_sections)
+        if size <= 0 and n:
+            raise ValueError(f"split: split_size must be positive, got {size}")
+        sizes = [min(size, n - i) for i in range(0, n, size)] if n else [0]
+    else:
+        sizes = [int(v) for v in split_size_or_sections]
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not sum to dim {d}'s size {n}")
+    out, lo = [], 0
+    for s in sizes:
+        out.append(narrow(x, d, lo, s))
+        lo += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    """At most `chunks` pieces along dim, each of size ceil(n / chunks) but the last (torch.chunk)."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+    n = x.shape[_dim(x, dim, "chunk")]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+def unbind(x, dim=0):
+    """The slices along dim, that dim removed."""
+    d = _dim(x, dim, "unbind")
+    return tuple(Getitem.apply(x, index=(slice(None),) * d + (i,)) for i in range(x.shape[d]))
+
+
+def movedim(x, source, destination):
+    """Dims moved from source to destination (ints or tuples), the others keeping their order."""
+    src, dst = _dims(x, source, "movedim"), _dims(x, destination, "movedim")
+    if len(src) != len(dst) or len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must be distinct dims, as many")
+    rest = iter(d for d in range(x.ndim) if d not in src)
+    where = dict(zip(dst, src))
+    return permute(x, *[where[i] if i in where else next(rest) for i in range(x.ndim)])
+
+
+def swapaxes(x, axis0, axis1):
+    return transpose(x, _dim(x, axis0, "swapaxes"), _dim(x, axis1, "swapaxes"))
+
+
+def t(x):
+    """The transpose of a matrix; a 0-D or 1-D tensor as it is (torch.t)."""
+    if x.ndim > 2:
+        raise ValueError(f"t: expects a tensor with at most 2 dims, got shape {x.shape}; use transpose or mT")
+    return x if x.ndim < 2 else transpose(x, 0, 1)
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+def reshape_as(x, other):
+    return reshape(x, other.shape)
+
+
+def _int_index(index, x, name):
+    i = index.data if isinstance(index, Tensor) else xp(x.device).asarray(index)
+    if device_of(i) != x.device:
+        i = xp(x.device).asarray(i)
+    if i.dtype.kind not in "iu":
+        raise TypeError(f"{name}: index must be an integer tensor, got dtype {i.dtype}")
+    return i
+
+
+def _along(x, dim, idx, name):
+    """The advanced index that reads x[..., idx[i, j, k], ...] (idx at dim, the position itself elsewhere), for
+    an index of x's rank and no larger than x outside dim (torch's gather/scatter rule)."""
+    if idx.ndim != max(x.ndim, 1):
+        raise ValueError(f"{name}: index has {idx.ndim} dims but the tensor has {x.ndim}")
+    for d, (si, sx) in enumerate(zip(idx.shape, x.shape)):
+        if d != dim and si > sx:
+            raise IndexError(f"{name}: index shape {idx.shape} is larger than {x.shape} in dim {d}")
+    n = x.shape[dim]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"{name}: index out of range [0, {n}) for dim {dim}: min {int(idx.min())}, "
+                         f"max {int(idx.max())}")
+    m = xp(x.device)
+    return tuple(idx if d == dim else m.arange(s).reshape((1,) * d + (s,) + (1,) * (idx.ndim - d - 1))
+                 for d, s in enumerate(idx.shape))
+
+
+def gather(x, dim, index):
+    """out[i][j][k] = x[index[i][j][k]][j][k] for dim 0 (likewise for others); the gradient scatters back, adding
+    where an index repeats."""
+    d = _dim(x, dim, "gather")
+    return Getitem.apply(x, index=_along(x, d, _int_index(index, x, "gather"), "gather"))
+
+
+def scatter_add_along(x, dim, index, src):
+    """x with src[i][j][k] added at [index[i][j][k]][j][k] (dim 0; likewise for others), repeated indices adding
+    up; only src's part of index's shape is used. d/dx = 1; d/dsrc = g gathered at index."""
+    d = _dim(x, dim, "scatter_add")
+    idx = _int_index(index, x, "scatter_add")
+    src = x.const(src)
+    if src.ndim != idx.ndim or any(a > b for a, b in zip(idx.shape, src.shape)):
+        raise ValueError(f"scatter_add: src of shape {src.shape} is smaller than index of shape {idx.shape}")
+    if src.shape != idx.shape:
+        src = Getitem.apply(src, index=tuple(slice(0, s) for s in idx.shape))
+    return x + IndexAdd.apply(src.cast(x.dtype), index=_along(x, d, idx, "scatter_add"), shape=x.shape)
+
+
+def index_select(x, dim, index):
+    """The entries of x at the 1-D integer `index` along dim."""
+    d = _dim(x, dim, "index_select")
+    idx = _int_index(index, x, "index_select").reshape(-1)
+    if idx.size and (idx.min() < 0 or idx.max() >= x.shape[d]):
+        raise IndexError(f"index_select: index out of range [0, {x.shape[d]}) for dim {d}")
+    return Getitem.apply(x, index=(slice(None),) * d + (idx,))
+
+
+def masked_fill(x, mask, value):
+    """x with `value` where the (broadcastable) bool mask is True; no gradient reaches x there."""
+    m = mask.data if isinstance(mask, Tensor) else xp(x.device).asarray(mask)
+    if m.dtype != bool:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {m.dtype}")
+    value = value if isinstance(value, Tensor) else x.const(value)
+    return Tensor.where(m, value.cast(x.dtype), x)
+
+
+_SortResult = collections.namedtuple("sort", ["values", "indices"])
+_TopkResult = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _argsort(x, dim, descending):
+    a = x.data
+    if a.dtype == bool:
+        a = a.astype(np.int8)
+    if descending:  # stable descending: ascending order of the reversed array, mapped back, then reversed
+        m = xp(x.device)
+        n = a.shape[dim]
+        i = m.flip(m.argsort(m.flip(a, dim), axis=dim, kind="stable"), dim)
+        return n - 1 - i
+    return xp(x.device).argsort(a, axis=dim, kind="stable")
+
+
+def sort(x, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along dim, as torch.sort (always stable here); values carry the gradient."""
+    if x.ndim == 0:
+        return _SortResult(x, Tensor.zeros((), dtype=np.int64, device=x.device))
+    d = _dim(x, dim, "sort")
+    i = _argsort(x, d, descending)
+    return _SortResult(gather(x, d, i), Tensor.wrap(i.astype(np.int64, copy=False), x.device))
+
+
+def argsort(x, dim=-1, descending=False, stable=False):
+    return sort(x, dim, descending, stable).indices
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):
+    """The k largest (or smallest) entries along dim and their indices, in order (torch.topk); ties keep the
+    lower index first."""
+    if x.ndim == 0:
+        return _TopkResult(x, Tensor.zeros((), dtype=np.int64, device=x.device))
+    d = _dim(x, dim, "topk")
+    if not 0 <= k <= x.shape[d]:
+        raise IndexError(f"topk: k = {k} is out of range for dim {d} of size {x.shape[d]}")
+    i = _argsort(x, d, largest)
+    i = i[(slice(None),) * d + (slice(0, k),)]
+    return _TopkResult(gather(x, d, i), Tensor.wrap(i.astype(np.int64, copy=False), x.device))

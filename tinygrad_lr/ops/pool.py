@@ -33,9 +33,10 @@ class _Pool:
 
 class MaxPool2d(Function):
     """max of each window;  d/dx = scatter of g to each window's first maximum (MaxPoolScatter), with those
-    positions held fixed (the JVP gathers the tangent at them: MaxPoolGather)."""
+    positions held fixed (the JVP gathers the tangent at them: MaxPoolGather). `found`, a dict, receives the
+    winners' offsets (for return_indices)."""
 
-    def forward(self, x, kernel=None, stride=None, padding=None, dilation=None):
+    def forward(self, x, kernel=None, stride=None, padding=None, dilation=None, found=None):
         m = xp(self.device)
         geo = _Pool(x.shape[2:], kernel, stride, padding, dilation)
         xpd = pad_chwn(x, padding, m, -np.inf)
@@ -51,6 +52,8 @@ class MaxPool2d(Function):
             m.maximum(idx, gt.astype(it) * it(k), out=idx)
             m.maximum(out, v, out=out)
         self.idx, self.hw = idx, x.shape[2:]
+        if found is not None:  # F.max_pool2d(return_indices=True) reads the winners' offsets
+            found["idx"] = idx
         return nchw(out)
 
     def backward(self, g, out, needs):

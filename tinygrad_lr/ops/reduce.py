@@ -60,12 +60,57 @@ class Max(Function):
         return Sum.apply(tangents[0] * Tensor.wrap(self.w, self.device), axis=self.axis, keepdim=self.keepdim)
 
 
+class Prod(Function):
+    """Π a over one axis;  d/da_i = Π_{j≠i} a_j: out/a_i where no factor is 0, else the products of the factors
+    before and after i (exclusive running products, in Tensor ops), so zeros get their exact gradient."""
+    def forward(self, a, axis=0, keepdim=False):
+        self.axis, self.keepdim = axis, keepdim
+        self.zero = bool((a == 0).any())
+        return a.prod(axis=axis, keepdims=keepdim)
+
+    def backward(self, g, out, needs):
+        a, ax = self.parents[0], self.axis
+        if not self.keepdim:
+            g, out = g.unsqueeze(ax), out.unsqueeze(ax)
+        if not self.zero:
+            return g * out / a
+        return g * _others_product(a, ax)
+
+
+def _others_product(a, ax):
+    """Π_{j≠i} a_j along ax for every i: the exclusive running product from the left times that from the right."""
+    n = a.shape[ax]
+    sl = [a.narrow(ax, i, 1) for i in range(n)]
+    ones = Tensor.ones_like(sl[0]) if n else None
+    left, right = [ones], [ones]
+    for i in range(n - 1):
+        left.append(left[-1] * sl[i])
+        right.append(right[-1] * sl[n - 1 - i])
+    return Tensor.cat([lft * rgt for lft, rgt in zip(left, right[::-1])], ax)
+
+
+class Cumsum(Linear):
+    """Running sum along `axis` (from the end when reverse);  linear, its adjoint is the running sum the other way:
+    d/da = Cumsum(g, reverse=not reverse)."""
+    def forward(self, a, axis=0, reverse=False):
+        m = xp(self.device)
+        if reverse:
+            return m.flip(m.flip(a, axis).cumsum(axis), axis)
+        return a.cumsum(axis)
+
+    def backward(self, g, out, needs):
+        return Cumsum.apply(g, axis=self.kw["axis"], reverse=not self.kw["reverse"])
+
+
 def out_shape(shape, axis):
     return () if axis is None else tuple(s for i, s in enumerate(shape) if i not in axis)
 
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
-def sum(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
+def sum(x, dim=None, keepdim=False, axis=None, *, dtype=None):  # noqa: A001 (torch's name)
+    """Σ over dim (all dims when None); dtype: cast x to it first, as torch.sum(dtype=)."""
+    if dtype is not None:
+        x = x.cast(dtype)
     return Sum.apply(x, axis=dims_of(dim if axis is None else axis, x.ndim), keepdim=keepdim)
 
 
@@ -73,8 +118,10 @@ def _count(x, axes):
     return x.data.size if axes is None else math.prod(x.shape[a] for a in axes)
 
 
-def mean(x, dim=None, keepdim=False, axis=None):
+def mean(x, dim=None, keepdim=False, axis=None, *, dtype=None):
     """Σ x / n over dim; the mean of no elements is nan, as torch."""
+    if dtype is not None:
+        x = x.cast(dtype)
     axes = dims_of(dim if axis is None else axis, x.ndim)
     n = _count(x, axes)
     return sum(x, axes, keepdim) * (1.0 / n if n else math.nan)
@@ -168,3 +215,55 @@ def sum_to(x, shape):
     axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and x.shape[lead + i] != 1)
     out = Sum.apply(x, axis=axes, keepdim=True) if axes else x
     return out.reshape(shape)
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    """Π over one dim, or over all elements (dim=None), as torch.prod."""
+    if dtype is not None:
+        x = x.cast(dtype)
+    if dim is None:
+        return Prod.apply(x.reshape(-1), axis=0, keepdim=False)
+    if x.ndim == 0:
+        dim_of(dim, 0)
+        return x
+    return Prod.apply(x, axis=dim_of(dim, x.ndim), keepdim=keepdim)
+
+
+def cumsum(x, dim, *, dtype=None):
+    if dtype is not None:
+        x = x.cast(dtype)
+    if x.ndim == 0:
+        return x
+    return Cumsum.apply(x, axis=dim_of(dim, x.ndim), reverse=False)
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001 (torch's name)
+    """True where some element (over dim) is nonzero; a bool tensor, no gradient."""
+    return Tensor.wrap(xp(x.device).asarray(x.data.any(axis=dims_of(dim, x.ndim), keepdims=keepdim)), x.device)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001 (torch's name)
+    """True where every element (over dim) is nonzero; a bool tensor, no gradient."""
+    return Tensor.wrap(xp(x.device).asarray(x.data.all(axis=dims_of(dim, x.ndim), keepdims=keepdim)), x.device)
+
+
+def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
+    """The vector p-norm over dim (all elements when None), as torch.Tensor.norm: p = 2 / "fro" (√Σx², gradient 0
+    at x = 0 by sqrt's convention), 1, inf (max |x|, ties share the gradient), -inf, 0 (the count of nonzeros, zero
+    gradient), any other p: (Σ|x|^p)^(1/p). A matrix norm ("nuc", or p = 2 over two dims) is not provided."""
+    if dtype is not None:
+        x = x.cast(dtype)
+    axes = dims_of(dim, x.ndim)
+    if p == "nuc":
+        raise NotImplementedError("norm: matrix norms (p='nuc') are not provided")
+    if p in ("fro", None, 2):
+        return sum(x * x, axes, keepdim).sqrt()
+    if p == 1:
+        return sum(x.abs(), axes, keepdim)
+    if p == math.inf:
+        return Max.apply(x.abs(), axis=axes, keepdim=keepdim)
+    if p == -math.inf:
+        return -Max.apply(-x.abs(), axis=axes, keepdim=keepdim)
+    if p == 0:
+        return sum((x != 0).cast(x.dtype), axes, keepdim)
+    return sum(x.abs() ** p, axes, keepdim) ** (1.0 / p)
