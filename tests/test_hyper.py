@@ -563,3 +563,111 @@ def test_group_state_is_stepped_saved_and_restored_with_its_tangent():
     np.testing.assert_array_equal(_flat(qr), _flat(qf))
     assert resumed.lr == full.lr
     np.testing.assert_array_equal(resumed.optimizer.group_state[0]["G"].numpy(), full.optimizer.group_state[0]["G"].numpy())
+
+
+# ---- any hyper-parameter: the same tangent with θ seeded instead of η ----------------------------------------
+THETA = [  # (optimizer, the hyper-parameter, its initial value)
+    ("momentum", lambda p: optim.SGD(p, lr=0.1, momentum=0.5), 0.5),
+    ("beta1", lambda p: optim.Adam(p, lr=0.02, betas=(0.8, 0.95)), 0.8),
+    ("beta2", lambda p: optim.Adam(p, lr=0.02, betas=(0.8, 0.95)), 0.95),
+    ("weight_decay", lambda p: optim.AdamW(p, lr=0.02, weight_decay=0.1), 0.1),
+    ("dampening", lambda p: optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.2), 0.2),
+    ("alpha", lambda p: optim.RMSprop(p, lr=0.01, alpha=0.9), 0.9),
+]
+
+
+@pytest.mark.parametrize("name,make,theta0", THETA, ids=[t[0] for t in THETA])
+def test_any_hyperparameter_hypergradient_equals_unrolled_and_finite_differences(name, make, theta0):
+    """dE(w_T)/dθ three ways (T = 15, float64): the z-recursion of RT-HPO adapting θ with hyper_lr = 0, reverse
+    mode through the unrolled run, and central differences of whole runs in θ."""
+    T = 15
+    ps = _mlp_params()
+    h = hyper.RTHPO(make(ps), hyper_lr=0.0, hyperparams=(name,))
+    for t in range(T):
+        h.step(lambda: _mlp_loss(ps, t))
+    assert h.tangents == [(name, None)]
+    gE = tl.grad(_val_loss(ps), ps)
+    z = h.z[0]
+    tangent = float(sum((g.numpy() * z[(i, None)].numpy()).sum() for i, g in enumerate(gE)))
+    # reverse mode through the unrolled run
+    ws, theta = hyper.unrolled_run(make(_mlp_params()), _mlp_loss, T, wrt=name)
+    np.testing.assert_allclose(_flat(ws), _flat(ps), rtol=1e-12, atol=1e-12)
+    reverse = tl.grad(_val_loss(ws), theta)[0].item()
+
+    # central differences of the whole run in θ
+    def final_loss(v):
+        qs = _mlp_params()
+        opt = make(qs)
+        for g in opt.param_groups:
+            if name.startswith("beta"):
+                b = list(g["betas"])
+                b[int(name[-1]) - 1] = v
+                g["betas"] = tuple(b)
+            else:
+                g[name] = v
+        for t in range(T):
+            opt.zero_grad()
+            _mlp_loss(qs, t).backward()
+            opt.step()
+        return _val_loss(qs).item()
+    eps = 1e-6
+    fd = (final_loss(theta0 + eps) - final_loss(theta0 - eps)) / (2 * eps)
+    np.testing.assert_allclose(tangent, reverse, rtol=1e-6)
+    np.testing.assert_allclose(tangent, fd, rtol=1e-6, atol=1e-9)
+
+
+def test_adapting_several_hyperparameters_moves_each_in_its_group():
+    """η and β1 of Adam adapted together: two tangents, a hypergradient dict, each value published in the param
+    groups (β1 in "betas") within its bounds, recorded in the history, saved and restored."""
+    ps = _mlp_params()
+    opt = optim.Adam(ps, lr=0.02, betas=(0.8, 0.95))
+    h = hyper.RTHPO(opt, hyper_lr={"lr": 1e-4, "beta1": 1e-2}, hyperparams=("beta1", "lr"),
+                    bounds={"beta1": (0.5, 0.9)})
+    assert h.hyperparams == ("lr", "beta1") and len(h.tangents) == 2
+    for t in range(6):
+        h.step(lambda: _mlp_loss(ps, t))
+    last = h.history[-1]
+    assert set(last["hypergrad"]) == {"lr", "beta1"}
+    assert opt.param_groups[0]["betas"][0] == h.theta["beta1"] == last["beta1"]
+    assert 0.5 <= h.theta["beta1"] <= 0.9 and h.theta["beta1"] != 0.8
+    assert last["lr"] == h.lr != 0.02
+    state = h.state_dict()
+    h2 = hyper.RTHPO(optim.Adam(_mlp_params(), lr=0.02, betas=(0.8, 0.95)), hyper_lr={"lr": 1e-4, "beta1": 1e-2},
+                     hyperparams=("lr", "beta1"), bounds={"beta1": (0.5, 0.9)})
+    h2.load_state_dict(state)
+    assert h2.theta == h.theta and h2.optimizer.param_groups[0]["betas"] == opt.param_groups[0]["betas"]
+
+
+def test_hyperparameter_arguments_are_checked():
+    ps = _mlp_params()
+    with pytest.raises(ValueError, match="cannot adapt 'beta1' of SGD"):
+        hyper.RTHPO(optim.SGD(ps, lr=0.1), 0.0, hyperparams=("beta1",))
+    with pytest.raises(ValueError, match="cannot adapt 'nesterov'"):
+        hyper.RTHPO(optim.SGD(ps, lr=0.1, momentum=0.9), 0.0, hyperparams=("nesterov",))
+    with pytest.raises(ValueError, match="missing"):
+        hyper.FirstOrder(optim.SGD(ps, lr=0.1, momentum=0.9), {"lr": 0.1}, hyperparams=("lr", "momentum"))
+    with pytest.raises(ValueError, match="not adapted"):
+        hyper.FirstOrder(optim.SGD(ps, lr=0.1, momentum=0.9), 0.1, bounds={"momentum": (0, 1)})
+    with pytest.raises(ValueError, match="'element' adapts the learning rate only"):
+        hyper.FirstOrder(optim.SGD(ps, lr=0.1, momentum=0.9), 0.1, granularity="element",
+                         hyperparams=("momentum",))
+    other = hyper.RTHPO(optim.SGD(_mlp_params(), lr=0.1, momentum=0.9), 0.0, hyperparams=("momentum",))
+    with pytest.raises(ValueError, match="adapts"):
+        hyper.RTHPO(optim.SGD(ps, lr=0.1, momentum=0.9), 0.0).load_state_dict(other.state_dict())
+
+
+@pytest.mark.parametrize("method", [hyper.FirstOrder, hyper.RTHPO])
+def test_per_tensor_hypergradients_of_momentum_sum_to_the_global_one(method):
+    """Moving every tensor's momentum together is moving the one global momentum: the per-tensor hypergradients
+    (one tangent per tensor for RT-HPO, one shared tangent for first order) sum to the global hypergradient."""
+    hs = {}
+    for gran in ("global", "tensor"):
+        ps = _mlp_params()
+        h = method(optim.SGD(ps, lr=0.1, momentum=0.5), 0.0, granularity=gran, hyperparams=("momentum",))
+        for t in range(8):
+            h.step(lambda: _mlp_loss(ps, t))
+        hs[gran] = h.history[-1]["hypergrad"]["momentum"]
+        if gran == "tensor":
+            assert len(h.tangents) == (len(ps) if method is hyper.RTHPO else 1)
+            assert h.history[-1]["momentum"] == [0.5] * len(ps)
+    np.testing.assert_allclose(sum(hs["tensor"]), hs["global"], rtol=1e-9)

@@ -287,6 +287,26 @@ def off(v):
 BETAS = {"beta1": 0, "beta2": 1, "beta3": 2}  # hyper-parameter names for the entries of a group's "betas"
 
 
+def has_hyper(group, name):
+    """Whether the param group has the hyper-parameter (β1, β2: an entry of "betas")."""
+    return name in group or (name in BETAS and isinstance(group.get("betas"), (tuple, list))
+                             and len(group["betas"]) > BETAS[name])
+
+
+def get_hyper(group, name):
+    return group["betas"][BETAS[name]] if name in BETAS and name not in group else group[name]
+
+
+def set_hyper(group, name, value):
+    """group[name] = value, in place (β1, β2: a new "betas" tuple)."""
+    if name in BETAS and name not in group:
+        betas = list(group["betas"])
+        betas[BETAS[name]] = value
+        group["betas"] = tuple(betas)
+    else:
+        group[name] = value
+
+
 def group_view(group, values):
     """The param group with some hyper-parameters replaced (values: name -> float or Tensor; "beta1", "beta2"
     replace entries of "betas"), for one evaluation of Φ. The group itself is not changed."""
@@ -294,12 +314,7 @@ def group_view(group, values):
         return group
     view = dict(group)
     for name, v in values.items():
-        if name in BETAS and name not in group and "betas" in group:
-            betas = list(view["betas"])
-            betas[BETAS[name]] = v
-            view["betas"] = tuple(betas)
-        else:
-            view[name] = v
+        set_hyper(view, name, v)
     return view
 
 
