@@ -671,3 +671,20 @@ def test_per_tensor_hypergradients_of_momentum_sum_to_the_global_one(method):
             assert len(h.tangents) == (len(ps) if method is hyper.RTHPO else 1)
             assert h.history[-1]["momentum"] == [0.5] * len(ps)
     np.testing.assert_allclose(sum(hs["tensor"]), hs["global"], rtol=1e-9)
+
+
+def test_adapted_reports_what_adapts_as_floats():
+    ps = _mlp_params()
+    assert optim.SGD(ps, lr=0.1).adapted() == {}
+    opt = _GroupNormSGD(ps, lr=0.5)
+    h = hyper.RTHPO(opt, hyper_lr=1e-3)
+    h.step(lambda: _mlp_loss(ps, 0))
+    a = h.adapted()
+    assert set(a) == {"lr", "G"} and a["lr"] == h.lr and a["G"] == float(opt.group_state[0]["G"].item())
+    qs = _mlp_params()
+    h2 = hyper.FirstOrder(optim.SGD(qs, lr=0.1, momentum=0.5), 1e-3, granularity="tensor",
+                          hyperparams=("lr", "momentum"))
+    h2.step(lambda: _mlp_loss(qs, 0))
+    a2 = h2.adapted()
+    assert set(a2) == {f"lr/{i}" for i in range(4)} | {f"momentum/{i}" for i in range(4)}
+    assert all(isinstance(v, float) for v in a2.values())

@@ -200,7 +200,8 @@ def _restore(st, model, optimizer, loader, scheduler, val_sampler):
 def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_loader=None, scheduler=None,
         checkpoint_path=None, resume=False, progress=True, log=None, val_sampler=None, config=None):
     """Train for `epochs` epochs (counting the ones a resumed checkpoint already did). Returns the history: one
-    dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr and seconds.
+    dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr, seconds, and "adapted" (a dict
+    of floats: what the optimizer or learning-rate method adapts, its adapted()) when there is any.
 
     val_sampler: the ValidationSampler a learning-rate method's val_closure draws from; its position goes into
     the checkpoints. config: a dict of plain values describing the run (hyper-parameters, data, seed), recorded in
@@ -226,6 +227,9 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
                "seconds": time.perf_counter() - t0}
         if correct is not None:
             rec["accuracy"] = correct / max(n, 1)
+        adapted = optimizer.adapted() if hasattr(optimizer, "adapted") else {}
+        if adapted:  # η of a learning-rate method, d of D-Adaptation, ...: at the end of the epoch
+            rec["adapted"] = adapted
         if val_loader is not None:
             rec.update({f"val_{k}": v for k, v in evaluate(model, val_loader, loss_fn).items()})
         if scheduler is not None:

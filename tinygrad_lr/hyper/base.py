@@ -129,6 +129,16 @@ class LRMethod:
                         for e, (f, r) in zip(self.eta, per_param)]
         self.group_lrs = now
 
+    def adapted(self):
+        """What adapts, as plain floats for logs and plots: η ("lr"; per tensor "lr/<i>", the mean for
+        granularity "element"), any other adapted hyper-parameter, and what the wrapped optimizer adapts itself."""
+        lr = self.lr_summary()
+        out = {"lr": lr} if isinstance(lr, float) else {f"lr/{i}": v for i, v in enumerate(lr)}
+        for n, v in getattr(self, "theta", {}).items():
+            out.update({n: v} if isinstance(v, float) else {f"{n}/{i}": x for i, x in enumerate(v)})
+        out.update(self.optimizer.adapted())
+        return out
+
     def lr_summary(self):
         """η for the history: a float (global), or one float per tensor (the mean, for element)."""
         if self.granularity == "global":

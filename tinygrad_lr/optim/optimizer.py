@@ -90,6 +90,21 @@ class Optimizer:
         group.setdefault("initial_lr", group["lr"])
         self.param_groups.append(group)
 
+    def adapted(self):
+        """What this optimizer adapts by itself, as plain floats for logs and plots: every scalar of its group
+        states (D-Adaptation's d, DoG's r̄, ...), named "<name>" for one param group and "<name>/<k>" for several;
+        empty for optimizers that adapt nothing. The learning-rate methods of tinygrad_lr.hyper add η and θ."""
+        gst = getattr(self, "group_state", None) or {}
+        many = len(self.param_groups) > 1
+        out = {}
+        for k in sorted(gst):
+            for n, v in gst[k].items():
+                if isinstance(v, Tensor) and v.data.size == 1:
+                    out[f"{n}/{k}" if many else n] = float(v.item())
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out[f"{n}/{k}" if many else n] = float(v)
+        return out
+
     def get_group_state(self, k):
         """The state of param group k (created by init_group_state on first use)."""
         gst = getattr(self, "group_state", None)
