@@ -13,13 +13,12 @@ Two more things every method does the same way:
   lr was 0 restarts from b.
 """
 import math
-import numbers
-import warnings
 
 import numpy as np
 
 from ..autograd import enable_grad, grad
 from ..backend import device_of, to_host, xp
+from ..optim.guards import Guard, check_bounds
 from ..tensor import Tensor
 
 GRANULARITIES = ("global", "tensor", "element")
@@ -37,6 +36,10 @@ class LRMethod:
             raise ValueError(f"granularity 'global' needs one learning rate, but the param groups have {sorted(set(lrs))}"
                              "; use granularity 'tensor' or equal lrs")
         self.lr_bounds = check_lr_bounds(lr_bounds)
+        # the safeguards of η (tinygrad_lr.optim.guards): bounds, non-finite refusal, the sign-change warning, and
+        # an optional growth cap (set_guard)
+        self.guards = {"lr": Guard("the learning rate η", self.lr_bounds, hint="Pass lr_bounds=(0, None) to keep "
+                                   "η >= 0, or lower hyper_lr")}
         if granularity == "global":
             self.eta = self._clip(lrs[0])
         elif granularity == "tensor":
@@ -45,7 +48,6 @@ class LRMethod:
             self.eta = [self._clip(xp(p.device).full(p.shape, lr, dtype=p.dtype)) for p, lr in zip(self.params, lrs)]
         self.group_lrs = [float(g["lr"]) for g in optimizer.param_groups]  # as last seen: a scheduler's moves
         self.t, self.skipped, self.history = 0, 0, []
-        self.sign_warned = False
 
     # ---- η ------------------------------------------------------------------------------------------------
     @property
@@ -60,47 +62,44 @@ class LRMethod:
         arr = e if self.granularity == "element" else xp(p.device).asarray(e, dtype=p.dtype)
         return Tensor.wrap(arr, p.device, requires_grad)
 
+    def set_guard(self, name="lr", bounds=None, max_growth=None):
+        """Safeguards for an adapted quantity ("lr", or an adapted hyper-parameter): bounds (low, high), and a cap
+        on its growth per step (new <= max_growth·old where old > 0). Replaces the guard's bounds and cap."""
+        if name not in self.guards:
+            raise ValueError(f"set_guard: {name!r} is not adapted here; adapted: {sorted(self.guards)}")
+        g = self.guards[name]
+        self.guards[name] = Guard(g.name, bounds, max_growth, hint=g.hint)
+        self.guards[name].skipped, self.guards[name].warned = g.skipped, g.warned
+        if name == "lr":
+            self.lr_bounds = self.guards[name].bounds
+            self.eta = self._clip(self.eta) if not isinstance(self.eta, list) else [self._clip(e) for e in self.eta]
+
+    @property
+    def sign_warned(self):
+        return self.guards["lr"].warned
+
+    @sign_warned.setter
+    def sign_warned(self, v):
+        self.guards["lr"].warned = bool(v)
+
     def _clip(self, v):
-        if self.lr_bounds is None:
-            return v
-        lo, hi = self.lr_bounds
-        if lo is None and hi is None:
-            return v
-        if isinstance(v, (float, int)):
-            return min(max(v, -math.inf if lo is None else lo), math.inf if hi is None else hi)
-        return xp_of(v).clip(v, lo, hi)
+        return self.guards["lr"].clip(v)
 
     def _move_eta(self, delta):
-        """η ← clip(η - delta), skipped (and counted) unless every entry of delta is finite."""
+        """η ← guard(η - delta): bounds, growth cap; skipped (and counted) unless every entry of delta is finite;
+        a warning the first time η changes sign."""
         finite = all(bool(np.all(np.isfinite(_host(d)))) for d in (delta if isinstance(delta, list) else [delta]))
         if not finite:
             self.skipped += 1
             return False
-        old = self.eta
+        guard, where = self.guards["lr"], f" at step {self.t}"
         if self.granularity == "global":
-            self.eta = self._clip(float(self.eta - delta))
+            self.eta = guard(self.eta, float(self.eta - delta), where)
         elif self.granularity == "tensor":
-            self.eta = [self._clip(float(e - d)) for e, d in zip(self.eta, delta)]
+            self.eta = [guard(e, float(e - d), where) for e, d in zip(self.eta, delta)]
         else:
-            self.eta = [self._clip((e - d).astype(e.dtype, copy=False)) for e, d in zip(self.eta, delta)]
-        self._warn_sign_change(old, self.eta)
+            self.eta = [guard(e, (e - d).astype(e.dtype, copy=False), where) for e, d in zip(self.eta, delta)]
         return True
-
-    def _warn_sign_change(self, old, new):
-        """Warn (once per method) the first time η crosses 0: a negative η climbs the loss."""
-        if self.sign_warned:
-            return
-        olds, news = (old, new) if isinstance(old, list) else ([old], [new])
-        for o, n in zip(olds, news):
-            o, n = _host(o), _host(n)
-            if bool(np.any(o * n < 0)):
-                self.sign_warned = True
-                lo, hi = float(np.min(n)), float(np.max(n))
-                warnings.warn(f"{type(self).__name__}: the hypergradient moved the learning rate η through 0 at step "
-                              f"{self.t} (now {lo:.4g}" + (f" to {hi:.4g}" if hi != lo else "") + "); a negative η "
-                              "climbs the loss. Pass lr_bounds=(0, None) to keep η >= 0, or lower hyper_lr "
-                              "(warned once)", RuntimeWarning, stacklevel=3)
-                return
 
     def _follow_schedulers(self):
         """Compose with a scheduler attached to self.optimizer: a group lr moved from a to b scales that group's η
@@ -266,20 +265,7 @@ class LRMethod:
 
 def check_lr_bounds(lr_bounds):
     """lr_bounds as a (low, high) pair of floats or None, or a ValueError saying what is wrong with it."""
-    if lr_bounds is None:
-        return None
-    if not isinstance(lr_bounds, (tuple, list)) or len(lr_bounds) != 2:
-        raise ValueError(f"lr_bounds must be a pair (low, high), each a number or None, e.g. (0, None) to keep "
-                         f"η >= 0; got {lr_bounds!r}")
-    out = []
-    for name, b in zip(("lower", "upper"), lr_bounds):
-        if b is not None and (isinstance(b, bool) or not isinstance(b, numbers.Real) or math.isnan(b)):
-            raise ValueError(f"lr_bounds: the {name} bound must be a number or None, got {b!r}")
-        out.append(None if b is None else float(b))
-    lo, hi = out
-    if lo is not None and hi is not None and lo > hi:
-        raise ValueError(f"lr_bounds: lower bound {lo} is above upper bound {hi}")
-    return tuple(out)
+    return check_bounds(lr_bounds, "lr")
 
 
 def xp_of(arr):

@@ -30,6 +30,7 @@ from ..backend import device_of, xp
 from ..nn import frozen_running_stats
 from ..tensor import Tensor
 from ..optim.optimizer import get_hyper, has_hyper, set_hyper
+from ..optim.guards import Guard
 from .base import LRMethod, check_lr_bounds
 
 # The hyper-parameters a method can adapt (when the optimizer's param groups have them), and the bounds each gets
@@ -103,8 +104,9 @@ class Hypergradient(LRMethod):
         unknown = sorted(set(bounds) - set(self.hyperparams))
         if unknown:
             raise ValueError(f"bounds for {unknown}, which are not adapted (hyperparams={list(self.hyperparams)})")
-        self.bounds = {n: check_lr_bounds(bounds.get(n, DEFAULT_BOUNDS.get(n))) for n in self.hyperparams
-                       if n != "lr"}
+        for n in self.hyperparams[1:] if self.hyperparams[0] == "lr" else self.hyperparams:
+            self.guards[n] = Guard(n, bounds.get(n, DEFAULT_BOUNDS.get(n)),
+                                   hint=f"Pass bounds={{{n!r}: (low, high)}} to keep it in range")
         self.mu, self.val_closure = float(mu), val_closure
         # θ for every adapted hyper-parameter but η (which LRMethod keeps): a float, or one per parameter tensor
         self.theta = {}
@@ -159,8 +161,7 @@ class Hypergradient(LRMethod):
 
     # ---- the adapted hyper-parameters other than η ------------------------------------------------------------
     def _clip_theta(self, name, v):
-        lo, hi = self.bounds[name] or (None, None)
-        return min(max(v, -math.inf if lo is None else lo), math.inf if hi is None else hi)
+        return self.guards[name].clip(v)
 
     def _publish(self, name):
         """Write θ where a PyTorch user reads it: optimizer.param_groups[k][name] (β: the betas tuple); at
@@ -175,14 +176,16 @@ class Hypergradient(LRMethod):
                 set_hyper(group, name, vals[idx[0]])
 
     def _move_theta(self, name, delta):
+        """θ ← guard(θ - delta): its bounds and growth cap; skipped (and counted) unless delta is finite."""
         deltas = delta if isinstance(delta, list) else [delta]
         if not all(math.isfinite(d) for d in deltas):
             self.skipped += 1
             return
+        guard, where = self.guards[name], f" at step {self.t}"
         if isinstance(self.theta[name], float):
-            self.theta[name] = self._clip_theta(name, self.theta[name] - delta)
+            self.theta[name] = guard(self.theta[name], self.theta[name] - delta, where)
         else:
-            self.theta[name] = [self._clip_theta(name, v - d) for v, d in zip(self.theta[name], delta)]
+            self.theta[name] = [guard(v, v - d, where) for v, d in zip(self.theta[name], delta)]
         self._publish(name)
 
     def theta_of(self, name, i, requires_grad=False):

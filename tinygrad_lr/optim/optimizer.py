@@ -19,6 +19,7 @@ import numpy as np
 
 from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
+from .guards import Guard
 
 
 class Optimizer:
@@ -90,6 +91,18 @@ class Optimizer:
         group.setdefault("initial_lr", group["lr"])
         self.param_groups.append(group)
 
+    def set_guard(self, name, bounds=None, max_growth=None):
+        """Safeguards for the group-state scalar `name` (D-Adaptation's "d", DoG's "rbar", ...), applied to its
+        committed value at every step (tinygrad_lr.optim.guards): bounds (low, high), a cap on its growth per step
+        (new <= max_growth·old where old > 0), refusal of a non-finite value, a warning if it changes sign."""
+        probe = self.init_group_state(self.param_groups[0])
+        if name not in probe:
+            raise ValueError(f"set_guard: {type(self).__name__} has no group-state quantity {name!r}; it has "
+                             f"{sorted(probe)}")
+        if not hasattr(self, "guards"):
+            self.guards = {}
+        self.guards[name] = Guard(name, bounds, max_growth)
+
     def adapted(self):
         """What this optimizer adapts by itself, as plain floats for logs and plots: every scalar of its group
         states (D-Adaptation's d, DoG's r̄, ...), named "<name>" for one param group and "<name>/<k>" for several;
@@ -104,6 +117,15 @@ class Optimizer:
                 elif isinstance(v, (int, float)) and not isinstance(v, bool):
                     out[f"{n}/{k}" if many else n] = float(v)
         return out
+
+    def _guarded(self, name, old, new):
+        """A group-state value to commit, through its guard when set_guard gave it one."""
+        new = new.detach() if isinstance(new, Tensor) else new
+        guard = getattr(self, "guards", {}).get(name)
+        if guard is None or not isinstance(new, Tensor):
+            return new
+        value = guard(None if old is None else old.data, new.data, f" in {type(self).__name__}")
+        return new if value is new.data else Tensor.wrap(value, new.device)
 
     def get_group_state(self, k):
         """The state of param group k (created by init_group_state on first use)."""
@@ -182,7 +204,7 @@ class Optimizer:
                                                                 for n, v in s2.items()}}
                 if graph and (c or c2):
                     record[("group", k)] = (c, c2)
-                self.group_state[k] = {n: v.detach() if isinstance(v, Tensor) else v for n, v in c2.items()}
+                self.group_state[k] = {n: self._guarded(n, c.get(n), v) for n, v in c2.items()}
         return record
 
     def step(self, closure=None):
