@@ -105,6 +105,18 @@ def test_resume_refuses_other_settings(data_root, tmp_path, capsys):
     assert "--hyper-lr 0.001 there, 0.01 now" in err and "--lr 0.01 there, 0.1 now" in err
 
 
+def test_hyperparams_adapts_momentum_and_plots_it(data_root, tmp_path):
+    """--hyperparams lr momentum: both adapted, recorded per epoch under "adapted", resumed bit for bit."""
+    args = ["--method", "rthpo", "--hyper-lr", "1e-4", "--momentum", "0.5", "--hyperparams", "lr", "momentum"]
+    assert _train(data_root, tmp_path / "straight", *args, epochs=2, size="32") == 0
+    assert _train(data_root, tmp_path / "resumed", *args, epochs=1, size="32") == 0
+    assert _train(data_root, tmp_path / "resumed", *args, "--resume", epochs=2, size="32") == 0
+    ma, mb = (json.loads((tmp_path / d / "metrics.json").read_text()) for d in ("straight", "resumed"))
+    assert ma["history"] == [dict(h, seconds=a["seconds"]) for h, a in zip(mb["history"], ma["history"])]
+    adapted = ma["history"][-1]["adapted"]
+    assert set(adapted) == {"lr", "momentum"} and adapted["momentum"] != 0.5
+
+
 BAD = [(["--epochs", "0"], "--epochs must be >= 1"), (["--train-size", "-5"], "--train-size must be >= 1"),
        (["--batch-size", "0"], "--batch-size must be >= 1"), (["--lr", "nan"], "--lr must be a finite"),
        (["--lr", "-1"], "--lr must be"), (["--val-size", "0"], "--val-size must be >= 1"),
@@ -114,7 +126,10 @@ BAD = [(["--epochs", "0"], "--epochs must be >= 1"), (["--train-size", "-5"], "-
        (["--method", "adadelta", "--optimizer", "adam"], "--optimizer does not apply"),
        (["--model", "autoencoder", "--dataset", "cifar10"], "valid pairs: mlp: mnist/fashion-mnist/cifar10"),
        (["--model", "resnet20"], "--model resnet20 does not train on --dataset mnist"),
-       (["--model", "lossgrad-cnn", "--dataset", "fashion-mnist"], "lossgrad-cnn: cifar10/cifar100")]
+       (["--model", "lossgrad-cnn", "--dataset", "fashion-mnist"], "lossgrad-cnn: cifar10/cifar100"),
+       (["--hyperparams", "momentum"], "--hyperparams does not apply to --method sgd"),
+       (["--method", "rthpo", "--hyperparams", "beta1"], "--optimizer sgd can adapt lr, momentum"),
+       (["--method", "rthpo", "--optimizer", "adam", "--hyperparams", "lr", "lr"], "each once")]
 
 
 @pytest.mark.parametrize("args, msg", BAD, ids=[" ".join(a) for a, _ in BAD])

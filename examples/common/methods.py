@@ -4,11 +4,18 @@ from tinygrad_lr import hyper, optim
 from tinygrad_lr.optim import lr_scheduler
 
 METHODS = ("sgd", "expdecay", "adadelta", "firstorder", "firstorder-val", "rthpo", "rthpo-train", "lossgrad")
+# what hyper.FirstOrder / RTHPO can adapt on each base optimizer (--hyperparams)
+OPTIMIZER_HYPERPARAMS = {"sgd": ("lr", "momentum", "dampening", "weight_decay"),
+                         "adam": ("lr", "beta1", "beta2", "eps", "weight_decay"),
+                         "rmsprop": ("lr", "alpha", "eps", "momentum", "weight_decay"),
+                         "adagrad": ("lr", "lr_decay", "eps", "weight_decay"),
+                         "adadelta": ("lr", "rho", "eps", "weight_decay")}
 
 
 def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="sgd", momentum=0.0,
-                steps_per_epoch=None, decay=0.9):
-    """(object to step, per-epoch scheduler or None) for a learning-rate method name of METHODS."""
+                steps_per_epoch=None, decay=0.9, hyperparams=("lr",)):
+    """(object to step, per-epoch scheduler or None) for a learning-rate method name of METHODS; the hypergradient
+    methods adapt `hyperparams` (each with the same hyper_lr)."""
     base = {"sgd": lambda: optim.SGD(params, lr=lr, momentum=momentum),
             "adam": lambda: optim.Adam(params, lr=lr),
             "rmsprop": lambda: optim.RMSprop(params, lr=lr),
@@ -24,10 +31,11 @@ def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="s
     if method == "adadelta":
         return optim.Adadelta(params, lr=1.0 if lr is None else lr), None
     if method in ("firstorder", "firstorder-val"):
-        return hyper.FirstOrder(base[optimizer](), hyper_lr,
-                                val_closure=val_closure if method == "firstorder-val" else None), None
+        return hyper.FirstOrder(base[optimizer](), hyper_lr, val_closure=val_closure if method == "firstorder-val"
+                                else None, hyperparams=tuple(hyperparams)), None
     if method in ("rthpo", "rthpo-train"):
-        return hyper.RTHPO(base[optimizer](), hyper_lr, val_closure=val_closure if method == "rthpo" else None), None
+        return hyper.RTHPO(base[optimizer](), hyper_lr, val_closure=val_closure if method == "rthpo" else None,
+                           hyperparams=tuple(hyperparams)), None
     if method == "lossgrad":
         return hyper.LossGrad(base[optimizer]()), None
     raise ValueError(f"unknown method {method!r}; choose from {METHODS}")

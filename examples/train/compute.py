@@ -85,7 +85,7 @@ def train(args, out):
         return (F.mse_loss if ae else F.cross_entropy)(model(x), y)
 
     stepper, sched = make_method(args.method, model.parameters(), args.lr, args.hyper_lr, val_closure,
-                                 args.optimizer, args.momentum)
+                                 args.optimizer, args.momentum, hyperparams=args.hyperparams)
     train_loader = datasets.DataLoader(Xtr, None if ae else ytr, batch_size=args.batch_size, shuffle=True,
                                        seed=args.seed)
     loss_fn = F.mse_loss if ae else F.cross_entropy

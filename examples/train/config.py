@@ -4,7 +4,9 @@ import math
 import os
 import tempfile
 
-from ..common.methods import METHODS
+from tinygrad_lr.hyper.tangent import ADAPTABLE
+
+from ..common.methods import METHODS, OPTIMIZER_HYPERPARAMS
 
 MODELS = ("mlp", "lenet", "lstm", "autoencoder", "lossgrad-cnn", "resnet18", "resnet20", "resnet56")
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100")
@@ -17,8 +19,8 @@ COMPATIBLE = {"mlp": GRAY + COLOUR, "lenet": GRAY, "lstm": GRAY, "autoencoder": 
 USES_OPTIMIZER = ("sgd", "expdecay", "firstorder", "firstorder-val", "rthpo", "rthpo-train", "lossgrad")
 USES_HYPER_LR = ("firstorder", "firstorder-val", "rthpo", "rthpo-train")
 # the options that make a run what it is: a checkpoint written under other values is not resumed
-RUN_KEYS = ("model", "dataset", "optimizer", "method", "lr", "hyper_lr", "momentum", "batch_size", "val_size",
-            "train_size", "seed")
+RUN_KEYS = ("model", "dataset", "optimizer", "method", "lr", "hyper_lr", "momentum", "hyperparams", "batch_size",
+            "val_size", "train_size", "seed")
 
 
 class UsageError(ValueError):
@@ -42,6 +44,10 @@ def add_args(p):
     p.add_argument("--hyper-lr", type=float, default=None,
                    help=f"hyper-learning rate β (default 1e-4; methods {', '.join(USES_HYPER_LR)})")
     p.add_argument("--momentum", type=float, default=None, help="default 0 (--optimizer sgd only)")
+    p.add_argument("--hyperparams", nargs="+", default=None, metavar="NAME",
+                   help="the hyper-parameters the method adapts (default lr; methods "
+                        f"{', '.join(USES_HYPER_LR)}): any of {', '.join(ADAPTABLE)} that the optimizer has, e.g. "
+                        "--hyperparams lr momentum")
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--val-size", type=int, default=10000, help="validation samples taken from the training set")
@@ -63,6 +69,8 @@ def resolve(args):
         args.hyper_lr = 1e-4
     if args.momentum is None:
         args.momentum = 0.0
+    if getattr(args, "hyperparams", None) is None:
+        args.hyperparams = ["lr"]
     return args
 
 
@@ -94,6 +102,15 @@ def check_args(args):
                                                                   if args.method not in USES_OPTIMIZER else ""))
         if not (math.isfinite(args.momentum) and 0 <= args.momentum < 1):
             raise UsageError(f"--momentum must be in [0, 1), got {args.momentum}")
+    if getattr(args, "hyperparams", None) is not None:
+        if args.method not in USES_HYPER_LR:
+            raise UsageError(f"--hyperparams does not apply to --method {args.method} (only to "
+                             f"{', '.join(USES_HYPER_LR)})")
+        have = OPTIMIZER_HYPERPARAMS[args.optimizer or "sgd"]
+        bad = [n for n in args.hyperparams if n not in have]
+        if bad or len(set(args.hyperparams)) != len(args.hyperparams):
+            raise UsageError(f"--hyperparams {' '.join(args.hyperparams)}: --optimizer {args.optimizer or 'sgd'} can "
+                             f"adapt {', '.join(have)}, each once")
     _check_out(args.out)
     return resolve(args)
 

@@ -1,4 +1,5 @@
-"""`tinygrad-lr train`'s figure: the training (and validation) loss per epoch and the learning rate."""
+"""`tinygrad-lr train`'s figure: the training (and validation) loss per epoch, the learning rate, and every other
+quantity the optimizer or method adapts (its adapted(), recorded by fit per epoch)."""
 from tinygrad_lr.hyper.base import LRMethod
 
 from ..common.figures import pyplot
@@ -6,7 +7,9 @@ from ..common.figures import pyplot
 
 def training_figure(hist, stepper, path):
     plt = pyplot()
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.5))
+    others = sorted({k for h in hist for k in h.get("adapted", {}) if not k.startswith("lr")})
+    fig, axes = plt.subplots(1, 2 + bool(others), figsize=(10 + 5 * bool(others), 3.5))
+    a, b = axes[:2]
     ep = [h["epoch"] for h in hist]
     a.plot(ep, [h["loss"] for h in hist], "o-", label="train")
     if "val_loss" in hist[0]:
@@ -20,6 +23,12 @@ def training_figure(hist, stepper, path):
     else:
         b.plot(ep, [h["lr"] for h in hist], "o-")
         b.set(xlabel="epoch", ylabel="η")
+    if others:  # θ of a hypergradient method, d of D-Adaptation, ...: per epoch
+        c = axes[2]
+        for k in others:
+            c.plot(ep, [h.get("adapted", {}).get(k, float("nan")) for h in hist], "o-", label=k)
+        c.set(xlabel="epoch", ylabel="adapted value")
+        c.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
