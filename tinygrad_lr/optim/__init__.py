@@ -3,6 +3,8 @@ from . import lr_scheduler
 from .adaptive import Adadelta, Adagrad, Adam, AdamW, RMSprop
 from .newton import DiagonalNewton
 from .optimizer import Optimizer
+from .parameter_free import COCOB, SPS, AdamWScheduleFree, L4Adam, L4Mom, Mechanic, SGDScheduleFree, Sps, WNGrad
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "DiagonalNewton", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "Adagrad", "RMSprop", "Adadelta", "DiagonalNewton", "lr_scheduler",
+           "SGDScheduleFree", "AdamWScheduleFree", "Mechanic", "COCOB", "SPS", "Sps", "WNGrad", "L4Adam", "L4Mom"]
