@@ -17,6 +17,7 @@ import math
 import numpy as np
 import pytest
 
+import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, checkpoint, optim
 
@@ -709,3 +710,28 @@ def test_trains_mnist_mlp_at_default_settings(name):
     acc = (pred == yte[:2000]).mean()
     print(f"{name}: test accuracy {acc:.3f}")
     assert acc > 0.8, f"{name}: test accuracy {acc:.3f}"
+
+
+def test_fit_switches_schedule_free_between_train_and_eval(tmp_path):
+    """fit puts a Schedule-Free optimizer in train mode for the steps and in eval mode (the averaged x) for
+    validation, checkpoints and the returned model; resuming continues bit for bit."""
+    from tinygrad_lr import datasets, nn
+    from tinygrad_lr.train import fit
+
+    def run(epochs, resume, folder):
+        tl.manual_seed(0)
+        rng = np.random.default_rng(0)
+        X, y = rng.standard_normal((48, 4)).astype(np.float32), rng.integers(0, 3, 48)
+        model = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+        opt = optim.SGDScheduleFree(model.parameters(), lr=0.5)
+        hist = fit(model, opt, datasets.DataLoader(X, y, batch_size=16, shuffle=True, seed=1), epochs,
+                   val_loader=datasets.DataLoader(X, y, batch_size=48), checkpoint_path=tmp_path / folder / "ck.npz",
+                   resume=resume, progress=False)
+        return model, opt, hist
+    m2, o2, h2 = run(2, False, "a")
+    assert not o2.param_groups[0]["train_mode"]
+    run(1, False, "b")
+    m1, o1, h1 = run(2, True, "b")
+    for a, b in zip(m2.state_dict().values(), m1.state_dict().values()):
+        np.testing.assert_array_equal(a, b)
+    assert [h["val_loss"] for h in h1] == [h["val_loss"] for h in h2]

@@ -197,11 +197,20 @@ def _restore(st, model, optimizer, loader, scheduler, val_sampler):
         backend.set_rng_state(s, d)
 
 
+def _optimizer_modes(optimizer):
+    """(train, eval) of an optimizer that has both (Schedule-Free: which sequence the weights hold), else None."""
+    opt = getattr(optimizer, "optimizer", optimizer)  # a learning-rate method's wrapped optimizer
+    tr, ev = getattr(opt, "train", None), getattr(opt, "eval", None)
+    return (tr, ev) if callable(tr) and callable(ev) else None
+
+
 def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_loader=None, scheduler=None,
         checkpoint_path=None, resume=False, progress=True, log=None, val_sampler=None, config=None):
     """Train for `epochs` epochs (counting the ones a resumed checkpoint already did). Returns the history: one
     dict per epoch with train loss/accuracy, val loss/accuracy (if val_loader), lr, seconds, and "adapted" (a dict
-    of floats: what the optimizer or learning-rate method adapts, its adapted()) when there is any.
+    of floats: what the optimizer or learning-rate method adapts, its adapted()) when there is any. An optimizer
+    with train()/eval() (Schedule-Free) is switched to train() for each epoch's steps and to eval() after them, so
+    validation, checkpoints and the returned model see its averaged weights.
 
     val_sampler: the ValidationSampler a learning-rate method's val_closure draws from; its position goes into
     the checkpoints. config: a dict of plain values describing the run (hyper-parameters, data, seed), recorded in
@@ -211,9 +220,12 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
         if os.path.exists(checkpoint_path):
             start, history = load_checkpoint(checkpoint_path, model, optimizer, train_loader, scheduler,
                                              val_sampler, config)
+    modes = _optimizer_modes(optimizer)  # Schedule-Free: train() puts y in the weights, eval() the average x
     for epoch in range(start, epochs):
         if hasattr(model, "train"):
             model.train()
+        if modes:
+            modes[0]()
         t0, total, n, correct = time.perf_counter(), 0.0, 0, 0
         for batch in _batches(train_loader, progress, f"epoch {epoch + 1}/{epochs}"):
             x, y = _split(batch)
@@ -223,6 +235,8 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
             n += k
             c = _accuracy_count(out, y)
             correct = None if c is None or correct is None else correct + c
+        if modes:  # evaluate and save the averaged weights
+            modes[1]()
         rec = {"epoch": epoch + 1, "loss": total / max(n, 1), "lr": current_lr(optimizer),
                "seconds": time.perf_counter() - t0}
         if correct is not None:
