@@ -7,7 +7,7 @@ from the authors' code, first-step special cases included (the files are cited i
 docs/sources.md). What the references do in place or in Python floats (`max`, `min`, `.item()`) is written in
 Tensor ops (maximum, minimum, where, sqrt) so that the hyper-gradient machinery can differentiate Φ where it is
 differentiable; the only Python branches on values are the references' own "no progress yet" early returns
-(a zero gradient), taken on one 0-d value per group.
+(a zero gradient) and DoG's check G > 0 (the reference's assertion), on one 0-d value per group.
 
 Group state entries that are Python ints (the step counter k) are constants for autodiff; the 0-d Tensors (d,
 numerators, r̄, G, v) carry tangents.
