@@ -61,6 +61,11 @@ class Optimizer:
     def check_group(self, group):
         """Raise ValueError for a bad hyper-parameter (called for every param group)."""
 
+    def state_shape(self, name, p, group):
+        """The shape of state entry `name` of parameter p (checked by load_state_dict; 0-d entries always pass):
+        p's shape unless an optimizer keeps a differently shaped entry (Prodigy's slice_p)."""
+        return p.shape
+
     needs_graph = False  # True: prepare() needs the gradients built with create_graph=True (e.g. for HVPs)
 
     def prepare(self, params, grads):
@@ -264,6 +269,7 @@ class Optimizer:
                 raise ValueError(f"load_state_dict: a param group has {len(theirs['params'])} parameters in the "
                                  f"state dict and {len(mine['params'])} in the optimizer")
         state = {}
+        group_of = {id(q): g for g in self.param_groups for q in g["params"]}
         for i, st in state_dict["state"].items():
             try:
                 p = params[int(i)]
@@ -276,9 +282,11 @@ class Optimizer:
                     new[k] = int(v)
                     continue
                 arr = np.asarray(v)
-                if arr.shape != p.shape and arr.ndim:
+                shape = tuple(self.state_shape(k, p, group_of[id(p)]))
+                if arr.shape != shape and arr.ndim:
                     raise ValueError(f"load_state_dict: state {k!r} of parameter {i} has shape {arr.shape}, "
-                                     f"the parameter has shape {p.shape}")
+                                     + (f"the parameter has shape {p.shape}" if shape == tuple(p.shape)
+                                        else f"expected {shape}"))
                 if arr.dtype.kind not in "biuf":
                     raise ValueError(f"load_state_dict: state {k!r} of parameter {i} is not numeric ({arr.dtype})")
                 new[k] = Tensor(arr.astype(p.dtype), device=p.device)
