@@ -15,7 +15,7 @@ import pytest
 from tinygrad_lr import checkpoint
 from tinygrad_lr.cli import main
 from tinygrad_lr.datasets import cifar, mnist
-from tinygrad_lr.examples.common.methods import METHODS
+from tinygrad_lr.examples.common.methods import LR_FREE, METHODS
 from tinygrad_lr.examples.train.config import COMPATIBLE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,6 +103,14 @@ def test_resume_refuses_other_settings(data_root, tmp_path, capsys):
     err = capsys.readouterr().err
     assert e.value.code == 2 and err.count("\n") == 1
     assert "--hyper-lr 0.001 there, 0.01 now" in err and "--lr 0.01 there, 0.1 now" in err
+
+
+@pytest.mark.parametrize("optimizer", list(LR_FREE))
+def test_every_learning_rate_free_optimizer_trains(data_root, tmp_path, optimizer):
+    lr = "0.01" if optimizer.startswith(("schedulefree", "mechanic")) else "1.0"
+    assert _train(data_root, tmp_path, "--optimizer", optimizer, "--lr", lr) == 0
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert np.isfinite(m["history"][-1]["loss"]) and np.isfinite(m["test"]["loss"])
 
 
 def test_hyperparams_adapts_momentum_and_plots_it(data_root, tmp_path):

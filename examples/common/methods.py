@@ -4,6 +4,23 @@ from tinygrad_lr import hyper, optim
 from tinygrad_lr.optim import lr_scheduler
 
 METHODS = ("sgd", "expdecay", "adadelta", "firstorder", "firstorder-val", "rthpo", "rthpo-train", "lossgrad")
+# the learning-rate-free optimizers, by their CLI name: made from (params, lr), lr being the multiplier each one
+# takes (1.0 is the authors' default for all but Schedule-Free and Mechanic's base, which take a real lr)
+LR_FREE = {"prodigy": lambda p, lr: optim.Prodigy(p, lr=lr),
+           "dadapt-sgd": lambda p, lr: optim.DAdaptSGD(p, lr=lr),
+           "dadapt-adam": lambda p, lr: optim.DAdaptAdam(p, lr=lr),
+           "dog": lambda p, lr: optim.DoG(p, lr=lr),
+           "ldog": lambda p, lr: optim.LDoG(p, lr=lr),
+           "dowg": lambda p, lr: optim.DoWG(p, lr=lr),
+           "schedulefree-sgd": lambda p, lr: optim.SGDScheduleFree(p, lr=lr),
+           "schedulefree-adamw": lambda p, lr: optim.AdamWScheduleFree(p, lr=lr),
+           "mechanic-sgd": lambda p, lr: optim.Mechanic(optim.SGD(p, lr=lr)),
+           "mechanic-adam": lambda p, lr: optim.Mechanic(optim.Adam(p, lr=lr)),
+           "cocob": lambda p, lr: optim.COCOB(p, lr=lr),
+           "sps": lambda p, lr: optim.SPS(p, lr=lr),
+           "wngrad": lambda p, lr: optim.WNGrad(p, lr=lr),
+           "l4adam": lambda p, lr: optim.L4Adam(p, lr=lr),
+           "l4mom": lambda p, lr: optim.L4Mom(p, lr=lr)}
 # what hyper.FirstOrder / RTHPO can adapt on each base optimizer (--hyperparams)
 OPTIMIZER_HYPERPARAMS = {"sgd": ("lr", "momentum", "dampening", "weight_decay"),
                          "adam": ("lr", "beta1", "beta2", "eps", "weight_decay"),
@@ -21,6 +38,8 @@ def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="s
             "rmsprop": lambda: optim.RMSprop(params, lr=lr),
             "adagrad": lambda: optim.Adagrad(params, lr=lr),
             "adadelta": lambda: optim.Adadelta(params, lr=lr)}
+    params = list(params)
+    base.update({name: (lambda make=make: make(params, lr)) for name, make in LR_FREE.items()})
     if optimizer not in base:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose from {sorted(base)}")
     if method == "sgd":

@@ -1,7 +1,7 @@
 """The sweep's settings: the numbers of Table 1 of Majumder, Donini & Chaudhari (2019), "Learning the learning
 rate for gradient descent by gradient descent" (MLP on MNIST), which methods have a hyper-learning rate β, and the
 command-line options."""
-from ..common.methods import METHODS
+from ..common.methods import LR_FREE, METHODS
 
 PAPER_MLP = {  # Majumder et al. (2019), Table 1, MLP on MNIST: fixed η̄, fixed β, top, minutes per run
     "firstorder": ("98.37 ± 0.05", "98.19 ± 0.17", "98.43", 14),
@@ -23,7 +23,7 @@ def add_args(p):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
                    help="the grid uses the first; the best cell is re-run with the others")
     p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "rmsprop", "adagrad"])
+    p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "rmsprop", "adagrad"] + list(LR_FREE))
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")

@@ -6,11 +6,11 @@ import tempfile
 
 from tinygrad_lr.hyper.tangent import ADAPTABLE
 
-from ..common.methods import METHODS, OPTIMIZER_HYPERPARAMS
+from ..common.methods import LR_FREE, METHODS, OPTIMIZER_HYPERPARAMS
 
 MODELS = ("mlp", "lenet", "lstm", "autoencoder", "lossgrad-cnn", "resnet18", "resnet20", "resnet56")
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100")
-OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "adadelta")
+OPTIMIZERS = ("sgd", "adam", "rmsprop", "adagrad", "adadelta") + tuple(LR_FREE)
 GRAY, COLOUR = ("mnist", "fashion-mnist"), ("cifar10", "cifar100")
 # which datasets each model is built for: 1x28x28 (LeNet-5, the LSTM's 28 rows of 28, the 784-pixel autoencoder)
 # or 3x32x32 (LOSSGRAD's CIFAR ConvNet, the CIFAR ResNets); the MLP takes either, flattened
@@ -35,7 +35,9 @@ def add_args(p):
     """The options of `tinygrad-lr train`."""
     p.add_argument("--model", default="mlp", choices=MODELS, help="valid model: datasets pairs: " + valid_pairs())
     p.add_argument("--dataset", default="mnist", choices=DATASETS)
-    p.add_argument("--optimizer", default=None, choices=list(OPTIMIZERS), help="default sgd")
+    p.add_argument("--optimizer", default=None, choices=list(OPTIMIZERS),
+                   help="default sgd; the learning-rate-free ones (" + ", ".join(LR_FREE) + ") take --lr as their "
+                        "multiplier (1.0 = the authors' setting, except schedulefree-*, mechanic-*)")
     p.add_argument("--method", default="sgd", choices=METHODS,
                    help="learning-rate method: sgd = the optimizer at fixed η; expdecay; adadelta; firstorder (Train); "
                         "firstorder-val; rthpo (E = validation loss, as in Majumder et al. 2019); rthpo-train; "
@@ -106,7 +108,7 @@ def check_args(args):
         if args.method not in USES_HYPER_LR:
             raise UsageError(f"--hyperparams does not apply to --method {args.method} (only to "
                              f"{', '.join(USES_HYPER_LR)})")
-        have = OPTIMIZER_HYPERPARAMS[args.optimizer or "sgd"]
+        have = OPTIMIZER_HYPERPARAMS.get(args.optimizer or "sgd", ("lr",))
         bad = [n for n in args.hyperparams if n not in have]
         if bad or len(set(args.hyperparams)) != len(args.hyperparams):
             raise UsageError(f"--hyperparams {' '.join(args.hyperparams)}: --optimizer {args.optimizer or 'sgd'} can "
