@@ -90,3 +90,14 @@ def test_group_state_guard_caps_and_bounds_an_optimizer_quantity():
     assert ds == [2.0, 4.0, 5.0, 5.0]
     with pytest.raises(ValueError, match="no group-state quantity 'r'"):
         opt.set_guard("r", bounds=(0, 1))
+
+
+def test_lossgrad_eta_goes_through_the_same_guard():
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    h = hyper.LossGrad(optim.SGD([w], lr=1e-4), c=2.0)  # tiny steps: the linear model is accurate, η doubles
+    h.set_guard("lr", max_growth=1.25)
+    for _ in range(4):
+        h.step(lambda: (w * w).sum())
+    lrs = [1e-4] + [h.lr]
+    assert h.lr == pytest.approx(1e-4 * 1.25 ** 4)
+    assert lrs[-1] < 1e-4 * 2.0 ** 4

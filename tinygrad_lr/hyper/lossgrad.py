@@ -41,7 +41,7 @@ class LossGrad(LRMethod):
             actual = float(closure().item())
         rel_err = (actual - approx) / (lred + 1e-25)
         if rel_err == rel_err and abs(rel_err) != float("inf"):
-            self.eta = self._clip(h / self.c if rel_err > 0.5 else h * self.c)
+            self.eta = self.guards["lr"](h, h / self.c if rel_err > 0.5 else h * self.c, f" at step {self.t}")
         else:
             self.skipped += 1
         self.record(loss, rel_err)
