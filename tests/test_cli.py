@@ -131,3 +131,18 @@ def test_sweep_writes_summary_and_lossgrad_figure(tmp_path):
     runs = json.loads((tmp_path / "runs.json").read_text())
     assert len(runs) == 6
     assert (tmp_path / "lossgrad_lr.png").exists() and (tmp_path / "summary.csv").exists()
+
+
+@needs_mnist
+def test_sweep_adapts_other_hyperparameters_and_runs_lr_free_optimizers(tmp_path):
+    root = str(shared_data_root())
+    common = ["--seeds", "0", "--epochs", "1", "--train-size", "128", "--batch-size", "64", "--data-root", root,
+              "--no-progress", "--sizes", "784", "32", "10"]
+    assert main(["sweep", "--method", "rthpo", "--lrs", "0.05", "--hyper-lrs", "1e-4", "--hyperparams", "lr",
+                 "momentum", "--out", str(tmp_path / "a"), *common]) == 0
+    runs = json.loads((tmp_path / "a" / "runs.json").read_text())
+    assert set(runs[0]["adapted"]) == {"lr", "momentum"}
+    assert json.loads((tmp_path / "a" / "summary.json").read_text())["hyperparams"] == ["lr", "momentum"]
+    assert main(["sweep", "--method", "sgd", "--optimizer", "prodigy", "--lrs", "1.0", "--out", str(tmp_path / "b"),
+                 *common]) == 0
+    assert "d" in json.loads((tmp_path / "b" / "runs.json").read_text())[0]["adapted"]

@@ -18,20 +18,21 @@ from . import report
 
 
 def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, optimizer="sgd", progress=True,
-        log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128):
+        log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128, hyperparams=("lr",)):
     """Train every cell; train_size (optional) keeps only the first samples of the training split. Writes
     runs.json (after every method), runs.csv, summary.csv / summary.json and the figures; returns the summary."""
     out = out_dir(out)
     data = load_data(root, train_size)
     all_runs, summary = [], []
     for method in methods:
-        runs = grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes, batch, optimizer, progress, log)
+        runs = grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes, batch, optimizer, progress, log,
+                    hyperparams)
         all_runs += runs
         summary.append(summarize(runs, seeds))
         write_json(f"{out}/runs.json", all_runs)
     report.write(out, all_runs, summary, {"epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
                                           "optimizer": optimizer, "train_size": train_size or len(data[0][0]),
-                                          "sizes": list(sizes), "batch": batch})
+                                          "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams)})
     print_table(summary)
     if "lossgrad" in methods:
         lossgrad_figure([r for r in all_runs if r["method"] == "lossgrad"], f"{out}/lossgrad_lr.png")
@@ -43,7 +44,8 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
 def main(args):
     """Run from parsed command-line options (config.add_args)."""
     run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root, args.optimizer,
-        not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes), batch=args.batch_size)
+        not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes), batch=args.batch_size,
+        hyperparams=tuple(args.hyperparams))
 
 
 __all__ = ["run", "main", "add_args", "train_run", "grid", "load_data", "summarize", "print_table", "PAPER_MLP"]

@@ -26,8 +26,9 @@ def load_data(root=None, train_size=None):
 
 
 def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-              progress=False):
-    """Train one MLP; returns test accuracy/loss, the learning-rate trajectory and the wall time."""
+              progress=False, hyperparams=("lr",)):
+    """Train one MLP; returns test accuracy/loss, the learning-rate trajectory, the final adapted values and the
+    wall time."""
     from tinygrad_lr import datasets, models
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data
     tl.manual_seed(seed)
@@ -38,7 +39,8 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
         xb, yb = next(val_iter)
         return F.cross_entropy(model(xb), yb)
 
-    stepper, sched = make_method(method, model.parameters(), lr, hyper_lr, val_closure, optimizer)
+    stepper, sched = make_method(method, model.parameters(), lr, hyper_lr, val_closure, optimizer,
+                                 hyperparams=hyperparams if method in NEEDS_BETA else ("lr",))
     train = datasets.DataLoader(Xtr, ytr, batch_size=batch, shuffle=True, seed=seed)
     t0 = time.perf_counter()
     hist = fit(model, stepper, train, epochs, scheduler=sched, progress=progress)
@@ -49,11 +51,12 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
     return {"method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed, "epochs": epochs,
             "test_accuracy": acc if np.isfinite(test["loss"]) else 0.0, "test_loss": test["loss"],
             "train_loss": hist[-1]["loss"], "final_lr": lrs[-1] if lrs else lr, "lr_trace": lrs[::10],
-            "skipped": getattr(stepper, "skipped", 0), "seconds": seconds}
+            "skipped": getattr(stepper, "skipped", 0), "seconds": seconds,
+            "adapted": stepper.adapted() if hasattr(stepper, "adapted") else {}}
 
 
 def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-         progress=True, log=print):
+         progress=True, log=print, hyperparams=("lr",)):
     """One method's runs: every (η̄, β) cell with seeds[0] (η̄ only for AdaDelta, β only where NEEDS_BETA), then
     the best cell with each of the other seeds."""
     betas = hyper_lrs if method in NEEDS_BETA else [0.0]
@@ -62,13 +65,15 @@ def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10),
     runs = []
     bar = _progress(len(cells) + len(seeds) - 1, f"sweep {method}", progress)
     for e, b in cells:
-        runs.append(train_run(method, e, b, seeds[0], epochs, data, sizes, batch, optimizer))
+        runs.append(train_run(method, e, b, seeds[0], epochs, data, sizes, batch, optimizer,
+                              hyperparams=hyperparams))
         log(f"[{method}] lr {e} hyper_lr {b} seed {seeds[0]}: test accuracy {runs[-1]['test_accuracy']:.4f} "
             f"({runs[-1]['seconds']:.0f} s)")
         bar.update()
     best = max(runs, key=lambda r: r["test_accuracy"])
     for s in seeds[1:]:
-        runs.append(train_run(method, best["lr"], best["hyper_lr"], s, epochs, data, sizes, batch, optimizer))
+        runs.append(train_run(method, best["lr"], best["hyper_lr"], s, epochs, data, sizes, batch, optimizer,
+                              hyperparams=hyperparams))
         log(f"[{method}] best cell, seed {s}: test accuracy {runs[-1]['test_accuracy']:.4f}")
         bar.update()
     bar.close()

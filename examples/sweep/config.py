@@ -24,6 +24,8 @@ def add_args(p):
                    help="the grid uses the first; the best cell is re-run with the others")
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--optimizer", default="sgd", choices=["sgd", "adam", "rmsprop", "adagrad"] + list(LR_FREE))
+    p.add_argument("--hyperparams", nargs="+", default=["lr"], metavar="NAME",
+                   help="what the hypergradient methods adapt (default lr), e.g. --hyperparams lr momentum")
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")

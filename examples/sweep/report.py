@@ -32,7 +32,7 @@ def write(out, all_runs, summary, settings):
     """summary.csv, summary.json (the settings and the summary) and runs.csv under `out`."""
     write_csv(f"{out}/summary.csv", summary)
     write_json(f"{out}/summary.json", {**settings, "summary": summary})
-    write_csv(f"{out}/runs.csv", [{k: v for k, v in r.items() if k != "lr_trace"} for r in all_runs])
+    write_csv(f"{out}/runs.csv", [{k: v for k, v in r.items() if k not in ("lr_trace", "adapted")} for r in all_runs])
 
 
 def print_table(summary):
