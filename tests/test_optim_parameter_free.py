@@ -735,3 +735,26 @@ def test_fit_switches_schedule_free_between_train_and_eval(tmp_path):
     for a, b in zip(m2.state_dict().values(), m1.state_dict().values()):
         np.testing.assert_array_equal(a, b)
     assert [h["val_loss"] for h in h1] == [h["val_loss"] for h in h2]
+
+
+@pytest.mark.parametrize("make, keys", [
+    (lambda p: optim.Prodigy(p), {"d", "d_max", "d_numerator"}),
+    (lambda p: optim.DAdaptSGD(p), {"d", "numerator_weighted", "g0_norm"}),
+    (lambda p: optim.DAdaptAdam(p), {"d"}),
+    (lambda p: optim.DoG(p), {"rbar", "G"}),
+    (lambda p: optim.DoWG(p), {"rbar", "v"}),
+    (lambda p: optim.SGDScheduleFree(p).train(), {"scheduled_lr", "lr_max", "weight_sum"}),
+    (lambda p: optim.Mechanic(optim.SGD(p, lr=0.1)), {"s"}),
+    (lambda p: optim.WNGrad(p), {"b/0"}),
+    (lambda p: optim.SPS(p), {"step_size"}),
+    (lambda p: optim.L4Adam(p), {"min_loss"}),
+], ids=["prodigy", "dadapt_sgd", "dadapt_adam", "dog", "dowg", "schedulefree", "mechanic", "wngrad", "sps", "l4"])
+def test_adapted_reads_what_each_optimizer_adapts(make, keys):
+    w = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    opt = make([w])
+    opt.zero_grad()
+    loss = (w * w).sum()
+    loss.backward()
+    opt.step(lambda: loss)
+    a = opt.adapted()
+    assert keys <= set(a) and all(isinstance(v, float) and math.isfinite(v) for v in a.values())

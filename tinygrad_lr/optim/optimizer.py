@@ -117,10 +117,10 @@ class Optimizer:
         out = {}
         for k in sorted(gst):
             for n, v in gst[k].items():
-                if isinstance(v, Tensor) and v.data.size == 1:
+                if isinstance(v, Tensor) and v.data.size == 1 and v.dtype.kind == "f":
                     out[f"{n}/{k}" if many else n] = float(v.item())
-                elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                    out[f"{n}/{k}" if many else n] = float(v)
+                elif isinstance(v, float):  # (an int is a counter, not an adapted quantity)
+                    out[f"{n}/{k}" if many else n] = v
         return out
 
     def _guarded(self, name, old, new):

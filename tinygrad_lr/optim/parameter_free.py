@@ -97,6 +97,19 @@ class _ScheduleFree(Optimizer):
         self._switch(True)
         return self
 
+    def adapted(self):
+        """The warm-up-scheduled lr, the largest lr so far and the sum of the averaging weights (equal for every
+        parameter of a group; "/<k>" per group when there are several)."""
+        out, many = {}, len(self.param_groups) > 1
+        for k, group in enumerate(self.param_groups):
+            st = next((self.state[p] for p in group["params"] if p in self.state), None)
+            if st is None:
+                continue
+            sfx = f"/{k}" if many else ""
+            out.update({f"scheduled_lr{sfx}": float(group.get("scheduled_lr", group["lr"])),
+                        f"lr_max{sfx}": float(st["lr_max"].item()), f"weight_sum{sfx}": float(st["weight_sum"].item())})
+        return out
+
     def eval(self):
         """Set the parameters to x = (y - (1 - β)·z)/β (the average, where to evaluate and save); a no-op in eval
         mode."""
@@ -278,6 +291,15 @@ class Mechanic(Optimizer):
         if "mechanic_ref" not in st:  # a parameter the base optimizer had already stepped before it was wrapped
             st.update(self._mechanic_state(p.detach()))
         return st
+
+    def adapted(self):
+        """Σs, the learned scale of the base optimizer's updates (per group: "s/<k>"), and what the base optimizer
+        adapts itself ("base/..." group-state scalars)."""
+        out, many = super().adapted(), len(self.param_groups) > 1
+        for k, c in sorted((getattr(self, "group_state", None) or {}).items()):
+            if "s" in c:
+                out[f"s/{k}" if many else "s"] = float(c["s"].data.sum())
+        return out
 
     def init_group_state(self, group):
         p, n = group["params"][0], len(self.betas)
@@ -469,6 +491,11 @@ class WNGrad(Optimizer):
     def check_group(self, group):
         _check_positive("moment_init", group["moment_init"])
         check_nonneg(group, "epsilon")
+
+    def adapted(self):
+        """b of each parameter tensor ("b/<i>", in the order of the param groups), the inverse of its step size."""
+        ps = [p for g in self.param_groups for p in g["params"]]
+        return {f"b/{i}": float(self.state[p]["b"].item()) for i, p in enumerate(ps) if p in self.state}
 
     def init_state(self, w, group):
         return {"b": _const(float(group["moment_init"]), w)}
