@@ -96,6 +96,19 @@ def test_one_and_two_workers_and_dask_give_identical_cells(tmp_path, reference):
         assert [s["meta"]["executor"] for s in stored] == ["local", "dask"]
 
 
+def test_dask_worker_processes_over_tcp_give_identical_cells(tmp_path, reference):
+    """A LocalCluster of worker processes (what `dask worker` starts): the tasks travel over tcp://, the nanny sets
+    the BLAS threads to 1, the numbers are the same."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        rep = run_cells(grid(), str(tmp_path), DaskExecutor(cluster.scheduler_address), log=lambda s: None)
+    same(reference, rep.results)
+    meta = runner.checkpoint.load(runner.cell_path(str(tmp_path), grid()[0]))["meta"]
+    assert meta["threads"] == "1" and meta["pid"] != os.getpid()
+
+
 def test_stopped_half_way_and_continued_equals_one_run(tmp_path, reference):
     out, logs = str(tmp_path), []
     part = run_cells(grid(), out, LocalExecutor(2), max_new=2, log=logs.append)

@@ -379,6 +379,8 @@ def run_cells(cells, out, executor=None, max_new=None, log=print, progress=True,
             for f in executor.wait(pending, timeout=max(0.05, poll - (time.time() - last)) if progress else None):
                 pending.discard(f)
                 c = futures[f]
+                if f.cancelled():  # after a failure
+                    continue
                 try:
                     result, meta = f.result()
                 except Exception as e:  # a failed cell: no new ones, finish the running ones
