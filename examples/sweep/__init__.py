@@ -8,30 +8,69 @@ and the final loss, per initial η.
 
 The modules: config (the paper's numbers, the command-line options), compute (the training runs), report (the
 summary, its files and table), figures; `run` below chains them. Also `tinygrad-lr sweep`.
+
+Every training run is a cell of examples/common/runner.py: the grid's cells of all methods first, then each
+method's best cell with the other seeds, in worker processes (`--executor local --workers N`) or on a Dask cluster
+(`--executor dask --scheduler tcp://HOST:PORT`). Each result is saved under <out>/cells/ as it finishes; running
+the same command again skips the finished cells, so a sweep stopped anywhere (or cut into pieces with
+`--max-cells N`) is continued by running it again, and gives the same numbers as one uninterrupted run.
 """
+import sys
+
+from ..common import runner as cells_runner
 from ..common.files import out_dir, write_json
-from .compute import grid, load_data, train_run
+from .compute import grid, grid_cells, load_data, train_run
+from .compute import cell as make_cell
 from .config import NEEDS_BETA, PAPER_MLP, add_args
 from .figures import lossgrad_figure, lr_figure
 from .report import print_table, summarize
 from . import report
 
 
+def _log_cell(log):
+    def on_result(cell, r, meta):
+        p = cell.params
+        what = (f"lr {p['lr']} hyper_lr {p['hyper_lr']} seed {p['seed']}")
+        log(f"[{p['method']}] {what}: test accuracy {r['test_accuracy']:.4f} ({r['seconds']:.0f} s)")
+    return on_result
+
+
 def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, optimizer="sgd", progress=True,
-        log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128, hyperparams=("lr",)):
-    """Train every cell; train_size (optional) keeps only the first samples of the training split. Writes
-    runs.json (after every method), runs.csv, summary.csv / summary.json and the figures; returns the summary."""
+        log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128, hyperparams=("lr",), executor=None,
+        max_cells=None, poll=10.0):
+    """Train every cell; train_size (optional) keeps only the first samples of the training split. executor: a
+    runner executor (default: local worker processes); max_cells: compute at most that many new cells. Writes
+    runs.json, runs.csv, summary.csv / summary.json and the figures and returns the summary once every cell is
+    done; returns None when cells remain (max_cells reached: run again to continue)."""
     out = out_dir(out)
-    data = load_data(root, train_size)
+    settings = {"epochs": epochs, "sizes": list(sizes), "batch": batch, "optimizer": optimizer,
+                "hyperparams": list(hyperparams), "train_size": train_size}
+    executor = executor or cells_runner.LocalExecutor()
+    kw = {"log": log, "progress": progress, "poll": poll, "on_result": _log_cell(log)}
+    with executor:
+        grids = {m: grid_cells(m, lrs, hyper_lrs, seeds[0], settings, root) for m in methods}
+        first = cells_runner.run_cells([c for m in methods for c in grids[m]], out, executor, max_cells, **kw)
+        if not first.complete:
+            return _incomplete(out, first, log)
+        results = iter(first.results)
+        runs = {m: [next(results) for _ in grids[m]] for m in methods}
+        again = []
+        for m in methods:
+            best = max(runs[m], key=lambda r: r["test_accuracy"])
+            again += [make_cell(m, best["lr"], best["hyper_lr"], s, settings, root) for s in seeds[1:]]
+        left = None if max_cells is None else max_cells - first.computed
+        second = cells_runner.run_cells(again, out, executor, left, **kw) if again else first
+        if again and not second.complete:
+            return _incomplete(out, second, log)
+    results = iter(second.results if again else [])
     all_runs, summary = [], []
-    for method in methods:
-        runs = grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes, batch, optimizer, progress, log,
-                    hyperparams)
-        all_runs += runs
-        summary.append(summarize(runs, seeds))
-        write_json(f"{out}/runs.json", all_runs)
+    for m in methods:
+        runs[m] += [next(results) for _ in seeds[1:]]
+        all_runs += runs[m]
+        summary.append(summarize(runs[m], seeds))
+    write_json(f"{out}/runs.json", all_runs)
     report.write(out, all_runs, summary, {"epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
-                                          "optimizer": optimizer, "train_size": train_size or len(data[0][0]),
+                                          "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
                                           "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams)})
     print_table(summary)
     if "lossgrad" in methods:
@@ -41,11 +80,28 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
     return summary
 
 
+def _incomplete(out, rep, log):
+    log(f"[sweep] {rep.computed} cells computed, {rep.remaining} of this stage left: run the same command again to "
+        f"continue (finished cells are read from {out}/cells)")
+    return None
+
+
 def main(args):
-    """Run from parsed command-line options (config.add_args)."""
-    run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root, args.optimizer,
-        not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes), batch=args.batch_size,
-        hyperparams=tuple(args.hyperparams))
+    """Run from parsed command-line options (config.add_args). A bad option: one line on stderr, exit status 2;
+    data that cannot be had, a scheduler that cannot be reached or a failed cell: one line, exit status 1."""
+    from tinygrad_lr.datasets import DatasetError
+    try:
+        executor = cells_runner.from_args(args)
+        run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root,
+            args.optimizer, not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes),
+            batch=args.batch_size, hyperparams=tuple(args.hyperparams), executor=executor,
+            max_cells=args.max_cells)
+    except cells_runner.RunnerError as e:
+        print(f"tinygrad-lr sweep: error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except (DatasetError, ConnectionError, cells_runner.CellFailed) as e:
+        print(f"tinygrad-lr sweep: {e}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 __all__ = ["run", "main", "add_args", "train_run", "grid", "load_data", "summarize", "print_table", "PAPER_MLP"]

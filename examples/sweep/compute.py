@@ -1,5 +1,6 @@
 """The sweep's computation: train one MNIST MLP per cell of the (η̄, β) grid with the first seed, then re-run the
-best cell with the other seeds."""
+best cell with the other seeds. `cells` and `run_cell` are the grid as tasks of examples/common/runner.py (each run
+in a worker process or on a Dask worker); `grid` runs one method's grid in this process."""
 import time
 
 import numpy as np
@@ -25,10 +26,29 @@ def load_data(root=None, train_size=None):
     return ((Xtr[:train_size], ytr[:train_size]) if train_size else (Xtr, ytr)), val, test
 
 
+class _Counted:
+    """A loader that reports each batch: report(step=, steps=, epoch=, epochs=)."""
+
+    def __init__(self, loader, report, epochs):
+        self.loader, self.report, self.epochs, self.epoch, self.step = loader, report, epochs, 0, 0
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        self.epoch += 1
+        steps = len(self.loader) * self.epochs
+        for batch in self.loader:
+            yield batch
+            self.step += 1
+            self.report(step=self.step, steps=steps, epoch=self.epoch, epochs=self.epochs,
+                        force=self.step == steps)
+
+
 def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-              progress=False, hyperparams=("lr",)):
+              progress=False, hyperparams=("lr",), report=None):
     """Train one MLP; returns test accuracy/loss, the learning-rate trajectory, the final adapted values and the
-    wall time."""
+    wall time. report (optional): called after every step with step, steps, epoch, epochs."""
     from tinygrad_lr import datasets, models
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data
     tl.manual_seed(seed)
@@ -42,6 +62,8 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
     stepper, sched = make_method(method, model.parameters(), lr, hyper_lr, val_closure, optimizer,
                                  hyperparams=hyperparams if method in NEEDS_BETA else ("lr",))
     train = datasets.DataLoader(Xtr, ytr, batch_size=batch, shuffle=True, seed=seed)
+    if report is not None:
+        train = _Counted(train, report, epochs)
     t0 = time.perf_counter()
     hist = fit(model, stepper, train, epochs, scheduler=sched, progress=progress)
     seconds = time.perf_counter() - t0
@@ -52,7 +74,40 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
             "test_accuracy": acc if np.isfinite(test["loss"]) else 0.0, "test_loss": test["loss"],
             "train_loss": hist[-1]["loss"], "final_lr": lrs[-1] if lrs else lr, "lr_trace": lrs[::10],
             "skipped": getattr(stepper, "skipped", 0), "seconds": seconds,
-            "adapted": stepper.adapted() if hasattr(stepper, "adapted") else {}}
+            "adapted": stepper.adapted() if hasattr(stepper, "adapted") else {}, "train_size": len(Xtr)}
+
+
+TASK = f"{__name__}:run_cell"
+_DATA = {}  # (root, train_size) -> data, loaded once per worker process
+
+
+def cell(method, lr, hyper_lr, seed, settings, root=None):
+    """One training run as a runner cell. settings: epochs, sizes, batch, optimizer, hyperparams, train_size (its
+    parameters); the data root is not one (it may differ between machines)."""
+    params = {"model": "mlp", "data": "mnist", "method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed,
+              "epochs": settings["epochs"], "sizes": list(settings["sizes"]), "batch": settings["batch"],
+              "optimizer": settings["optimizer"], "train_size": settings["train_size"],
+              "hyperparams": list(settings["hyperparams"]) if method in NEEDS_BETA else ["lr"]}
+    label = f"{method}_lr{lr}" + (f"_b{hyper_lr}" if method in NEEDS_BETA else "") + f"_s{seed}"
+    from ..common.runner import Cell
+    return Cell(TASK, params, {"root": None if root is None else str(root)}, label)
+
+
+def run_cell(params, env, report):
+    """The runner's task: train_run on MNIST (loaded once per process) for a cell's parameters."""
+    key = (env.get("root"), params["train_size"])
+    if key not in _DATA:
+        _DATA[key] = load_data(*key)
+    return train_run(params["method"], params["lr"], params["hyper_lr"], params["seed"], params["epochs"],
+                     _DATA[key], tuple(params["sizes"]), params["batch"], params["optimizer"],
+                     hyperparams=tuple(params["hyperparams"]), report=report)
+
+
+def grid_cells(method, lrs, hyper_lrs, seed, settings, root=None):
+    """One method's (η̄, β) grid (η̄ only for AdaDelta, β only where NEEDS_BETA) with one seed."""
+    betas = hyper_lrs if method in NEEDS_BETA else [0.0]
+    etas = [None] if method == "adadelta" else lrs
+    return [cell(method, e, b, seed, settings, root) for e in etas for b in betas]
 
 
 def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",

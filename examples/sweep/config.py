@@ -1,6 +1,7 @@
 """The sweep's settings: the numbers of Table 1 of Majumder, Donini & Chaudhari (2019), "Learning the learning
 rate for gradient descent by gradient descent" (MLP on MNIST), which methods have a hyper-learning rate β, and the
 command-line options."""
+from ..common import runner
 from ..common.methods import LR_FREE, METHODS
 
 PAPER_MLP = {  # Majumder et al. (2019), Table 1, MLP on MNIST: fixed η̄, fixed β, top, minutes per run
@@ -29,6 +30,10 @@ def add_args(p):
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
-    p.add_argument("--data-root", default=None)
-    p.add_argument("--out", default="runs/sweep")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--data-root", default=None,
+                   help="dataset root (default $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); with --executor dask "
+                        "it is read on the workers")
+    p.add_argument("--out", default="runs/sweep",
+                   help="output folder; each finished run is kept in <out>/cells/ and not run again")
+    p.add_argument("--no-progress", action="store_true", help="do not log the running cells' progress")
+    runner.add_args(p)

@@ -1,0 +1,273 @@
+"""The sweep runner (examples/common/runner.py) and `tinygrad-lr sweep` on it: a grid stopped half-way (told to do
+only some cells, or killed) and continued gives the same results as one uninterrupted run; local with 1 and 2
+workers and a Dask LocalCluster give bit-identical cell results; a corrupted, truncated or foreign cell file is
+recomputed, not trusted; a failing cell stops the grid with the finished cells saved; bad options are one-line
+errors. Cells are tiny MLPs on synthetic data (tiny_task below) or on 256 MNIST images."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinygrad_lr.examples.common import runner
+from tinygrad_lr.examples.common.runner import Cell, DaskExecutor, LocalExecutor, run_cells
+
+ROOT = Path(__file__).resolve().parents[1]
+TASK = f"{__name__}:tiny_task"
+
+
+def tiny_task(params, env, report):
+    """A runner task: an 8-16-3 MLP on 64 seeded synthetic points, `steps` SGD steps."""
+    import tinygrad_lr as tl
+    from tinygrad_lr import Tensor, models, optim
+    from tinygrad_lr.train import train_step
+    if params.get("fail"):
+        raise ValueError("this cell fails on purpose")
+    rng = np.random.default_rng(params["seed"])
+    x, y = Tensor(rng.standard_normal((64, 8)).astype(np.float32)), Tensor(rng.integers(0, 3, 64))
+    tl.manual_seed(params["seed"])
+    model = models.MLP([8, params.get("hidden", 16), 3])
+    opt = optim.SGD(model.parameters(), lr=params["lr"], momentum=0.9)
+    for step in range(params.get("steps", 20)):
+        loss, _ = train_step(model, opt, x, y)
+        report(step=step + 1, steps=params.get("steps", 20), loss=float(loss.item()))
+        time.sleep(params.get("sleep", 0.0))
+    return {"loss": float(loss.item()), "w": model.parameters()[0].numpy(), "env": env.get("tag")}
+
+
+def grid(tag="a", **extra):
+    return [Cell(TASK, {"lr": lr, "seed": s, **extra}, {"tag": tag}, f"lr{lr}_s{s}")
+            for lr in (0.05, 0.2) for s in (0, 1, 2)]
+
+
+def same(a, b):
+    assert len(a) == len(b)
+    for r, q in zip(a, b):
+        assert r.keys() == q.keys()
+        for k in r:
+            if isinstance(r[k], np.ndarray):
+                assert r[k].dtype == q[k].dtype and np.array_equal(r[k], q[k]), k
+            else:
+                assert r[k] == q[k], k
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The synthetic grid, uninterrupted, in 1 worker process."""
+    rep = run_cells(grid(), str(tmp_path_factory.mktemp("ref")), LocalExecutor(1), log=lambda s: None)
+    assert rep.complete and rep.computed == 6 and rep.loaded == 0
+    return rep.results
+
+
+def test_cell_key_is_the_hash_of_task_and_parameters():
+    a = Cell(TASK, {"lr": 0.1, "sizes": (8, 3), "seed": 0}, {"root": "/x"})
+    b = Cell(TASK, {"seed": 0, "sizes": [8, 3], "lr": 0.1}, {"root": "/elsewhere"}, "named")
+    assert a.key == b.key and len(a.key) == 16 and b.name == f"named-{a.key}"  # env and label are not the key
+    assert Cell(TASK, {"lr": 0.1000001, "sizes": (8, 3), "seed": 0}).key != a.key
+    assert Cell("other.module:task", {"lr": 0.1, "sizes": (8, 3), "seed": 0}).key != a.key
+    with pytest.raises(runner.RunnerError, match="finite JSON"):
+        Cell(TASK, {"lr": float("nan")})
+    with pytest.raises(runner.RunnerError, match="finite JSON"):
+        Cell(TASK, {"lr": object()})
+    with pytest.raises(runner.RunnerError, match="module:function"):
+        Cell("no_colon", {})
+
+
+def test_one_and_two_workers_and_dask_give_identical_cells(tmp_path, reference):
+    distributed = pytest.importorskip("distributed")
+    two = run_cells(grid(), str(tmp_path / "two"), LocalExecutor(2), log=lambda s: None)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        dask = run_cells(grid(), str(tmp_path / "dask"), DaskExecutor(cluster.scheduler_address),
+                         log=lambda s: None)
+    same(reference, two.results)
+    same(reference, dask.results)
+    assert [r["env"] for r in dask.results] == ["a"] * 6  # env reaches the task
+    # and the files say so: same parameters, same result, the executor recorded beside it
+    for c in grid():
+        stored = [runner.checkpoint.load(runner.cell_path(str(tmp_path / d), c)) for d in ("two", "dask")]
+        same([stored[0]["result"]], [stored[1]["result"]])
+        assert [s["meta"]["executor"] for s in stored] == ["local", "dask"]
+
+
+def test_dask_worker_processes_over_tcp_give_identical_cells(tmp_path, reference):
+    """A LocalCluster of worker processes (what `dask worker` starts): the tasks travel over tcp://, the nanny sets
+    the BLAS threads to 1, the numbers are the same."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        rep = run_cells(grid(), str(tmp_path), DaskExecutor(cluster.scheduler_address), log=lambda s: None)
+    same(reference, rep.results)
+    meta = runner.checkpoint.load(runner.cell_path(str(tmp_path), grid()[0]))["meta"]
+    assert meta["threads"] == "1" and meta["pid"] != os.getpid()
+
+
+def test_stopped_half_way_and_continued_equals_one_run(tmp_path, reference):
+    out, logs = str(tmp_path), []
+    part = run_cells(grid(), out, LocalExecutor(2), max_new=2, log=logs.append)
+    assert not part.complete and part.computed == 2 and part.remaining == 4
+    assert sum(r is not None for r in part.results) == 2
+    assert len(saved(tmp_path)) == 2
+    rest = run_cells(grid(), out, LocalExecutor(1), log=logs.append)
+    assert rest.complete and rest.loaded == 2 and rest.computed == 4
+    same(reference, rest.results)
+    again = run_cells(grid(), out, LocalExecutor(1), log=logs.append)  # nothing left: nothing runs
+    assert again.loaded == 6 and again.computed == 0
+    assert "[runner] 6 of 6 cells already done" in logs[-1]
+
+
+def test_corrupted_truncated_and_foreign_cell_files_are_recomputed(tmp_path, reference):
+    out, logs = str(tmp_path), []
+    cells = grid()
+    run_cells(cells, out, LocalExecutor(1), log=logs.append)
+    paths = [Path(runner.cell_path(out, c)) for c in cells]
+    data = paths[0].read_bytes()
+    paths[0].write_bytes(data[: len(data) // 2])                         # truncated (a kill mid-copy)
+    paths[1].write_bytes(b"\0" * 200)                                    # not a checkpoint
+    shutil.copyfile(paths[3], paths[2])                                  # another cell's file under this name
+    b = bytearray(paths[4].read_bytes())
+    b[len(b) // 3] ^= 0xFF                                               # one flipped byte inside: CRC mismatch
+    paths[4].write_bytes(bytes(b))
+    logs.clear()
+    rep = run_cells(cells, out, LocalExecutor(1), log=logs.append)
+    assert rep.computed == 4 and rep.loaded == 2
+    text = "\n".join(logs)
+    assert text.count("recomputing it") == 4 and "unreadable" in text and "written for another cell" in text
+    same(reference, rep.results)
+    assert run_cells(cells, out, LocalExecutor(1), log=logs.append).loaded == 6
+
+
+def test_a_failing_cell_stops_the_grid_and_keeps_the_finished_cells(tmp_path):
+    cells = grid()[:2] + [Cell(TASK, {"lr": 0.1, "seed": 0, "fail": True}, label="bad")]
+    with pytest.raises(runner.CellFailed, match="cell bad failed: ValueError: this cell fails on purpose"):
+        run_cells(cells, str(tmp_path), LocalExecutor(1), log=lambda s: None)
+    assert len(saved(tmp_path)) == 2
+
+
+def test_running_cells_report_their_progress(tmp_path):
+    logs = []
+    cells = [Cell(TASK, {"lr": 0.1, "seed": 0, "steps": 12, "sleep": 0.1}, label="slow")]
+    rep = run_cells(cells, str(tmp_path), LocalExecutor(1), log=logs.append, poll=0.3)
+    assert rep.complete
+    lines = [s for s in logs if s.startswith("[runner]   slow: step ")]
+    assert lines and all("/12 (" in s and "loss" in s for s in lines), logs
+    assert not list((tmp_path / "cells").glob("*.running.json"))  # removed once the result is saved
+
+
+def test_bad_executor_options_are_clear_errors():
+    make = runner.make_executor
+    for kwargs, msg in [({"executor": "slurm"}, "--executor must be one of local, dask"),
+                        ({"executor": "dask"}, "needs --scheduler"),
+                        ({"executor": "local", "scheduler": "tcp://h:1"}, "--scheduler applies to --executor dask"),
+                        ({"executor": "dask", "scheduler": "tcp://h:1", "workers": 2}, "--workers applies to"),
+                        ({"executor": "local", "workers": 0}, "--workers must be an integer >= 1"),
+                        ({"executor": "dask", "scheduler": "http://h:8786"}, "tcp://HOST:PORT"),
+                        ({"executor": "dask", "scheduler": "tcp://nohostport"}, "tcp://HOST:PORT")]:
+        with pytest.raises(runner.RunnerError, match=msg):
+            make(**kwargs)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    with pytest.raises(ConnectionError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        run_cells(grid(), str(tmp_path), DaskExecutor("tcp://127.0.0.1:9", timeout=1), log=lambda s: None)
+
+
+def run_cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "tinygrad_lr", *args], cwd=ROOT, capture_output=True, text=True,
+                          **kw)
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--executor", "dask"], "--executor dask needs --scheduler"),
+    (["--scheduler", "tcp://localhost:8786"], "--scheduler applies to --executor dask only"),
+    (["--workers", "0"], "--workers must be an integer >= 1"),
+    (["--max-cells", "0"], "--max-cells must be >= 1"),
+    (["--executor", "dask", "--scheduler", "localhost:8786"], "tcp://HOST:PORT"),
+])
+def test_sweep_rejects_bad_runner_options_in_one_line(tmp_path, args, msg):
+    r = run_cli("sweep", "--out", str(tmp_path), *args)
+    assert r.returncode == 2 and r.stderr.startswith("tinygrad-lr sweep: error: ")
+    assert msg in r.stderr and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+# ---- tinygrad-lr sweep on the runner, with MNIST ----------------------------------------------------------------
+
+from conftest import shared_data_root  # noqa: E402
+
+needs_mnist = pytest.mark.skipif(shared_data_root() is None, reason="needs MNIST in ../shared/data")
+
+
+def sweep_args(out, *extra):
+    return ["sweep", "--method", "sgd", "firstorder", "--lrs", "0.05", "0.2", "--hyper-lrs", "1e-4", "1e-3",
+            "--seeds", "0", "1", "--epochs", "1", "--train-size", "256", "--batch-size", "64", "--sizes", "784",
+            "16", "10", "--data-root", str(shared_data_root()), "--out", str(out), "--no-progress", *extra]
+
+
+def saved(out):
+    """The cell files of a sweep (not the temp files of a write that was cut short)."""
+    return [p for p in (Path(out) / "cells").glob("*.npz") if not p.name.startswith(".tmp-")]
+
+
+def runs_without_times(out):
+    runs = json.loads((Path(out) / "runs.json").read_text())
+    for r in runs:
+        assert r.pop("seconds") >= 0
+    return runs
+
+
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory):
+    from tinygrad_lr.cli import main
+    out = tmp_path_factory.mktemp("sweep_ref")
+    assert main(sweep_args(out, "--workers", "1")) == 0
+    return out
+
+
+@needs_mnist
+def test_sweep_killed_half_way_and_continued_gives_the_same_runs(tmp_path, sweep_reference):
+    """The CLI in its own process group, killed (SIGKILL: no clean-up) once its first cell is saved; the same
+    command again (2 workers) finishes the grid: runs.json equal to one uninterrupted run with 1 worker."""
+    from tinygrad_lr.cli import main
+    proc = subprocess.Popen([sys.executable, "-m", "tinygrad_lr", *sweep_args(tmp_path, "--workers", "1")], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        t0 = time.time()
+        while not saved(tmp_path) and time.time() - t0 < 120 and proc.poll() is None:
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done = len(saved(tmp_path))
+    assert 1 <= done < 8 and not (tmp_path / "runs.json").exists()
+    assert main(sweep_args(tmp_path, "--workers", "2")) == 0
+    assert runs_without_times(tmp_path) == runs_without_times(sweep_reference)
+    assert len(saved(tmp_path)) == 8  # 6 grid cells + 2 best cells with seed 1
+
+
+@needs_mnist
+def test_sweep_in_pieces_with_max_cells_and_on_dask(tmp_path, sweep_reference, capsys):
+    from tinygrad_lr.cli import main
+    distributed = pytest.importorskip("distributed")
+    for n in (3, 6):  # 3 + 3 cells: the grid's stage; then the seeds' stage (2 cells)
+        assert main(sweep_args(tmp_path / "pieces", "--max-cells", "3", "--workers", "1")) == 0
+        assert "run the same command again to continue" in capsys.readouterr().out
+        assert len(saved(tmp_path / "pieces")) == n and not (tmp_path / "pieces" / "runs.json").exists()
+    assert main(sweep_args(tmp_path / "pieces", "--max-cells", "3", "--workers", "1")) == 0
+    assert "6 of 6 cells already done" in capsys.readouterr().out and len(saved(tmp_path / "pieces")) == 8
+    assert runs_without_times(tmp_path / "pieces") == runs_without_times(sweep_reference)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster:
+        assert main(sweep_args(tmp_path / "dask", "--executor", "dask", "--scheduler",
+                               cluster.scheduler_address)) == 0
+    assert runs_without_times(tmp_path / "dask") == runs_without_times(sweep_reference)
+    s = json.loads((tmp_path / "dask" / "summary.json").read_text())
+    assert s["train_size"] == 256 and [r["method"] for r in s["summary"]] == ["sgd", "firstorder"]
