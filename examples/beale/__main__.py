@@ -7,12 +7,13 @@ prints the table and the verdicts on Fischer (2020)'s claims.
     python -m tinygrad_lr.examples.beale                       # 12,000 iterations per method
     python -m tinygrad_lr.examples.beale --iters 3000 --out /tmp/beale --jobs 1
     python -m tinygrad_lr.examples.beale --docs docs/figures   # also copy the figures to docs/figures/beale_*.png
+    python -m tinygrad_lr.examples.beale --exact --global-grid --jobs 2 --docs docs/figures   # the README's run
 """
 import argparse
 import sys
 
 from . import add_args, run
-from .figures import FIGURES, copy_to_docs
+from .figures import copy_to_docs
 
 
 def main(argv=None):
@@ -25,8 +26,7 @@ def main(argv=None):
         ap.error("--docs needs the figures: drop --no-plots")
     run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs)
     if args.docs:
-        copy_to_docs(args.out, args.docs)
-        print(f"copied the figures to {args.docs}/beale_{{{','.join(FIGURES)}}}.png")
+        print("copied the figures to " + ", ".join(copy_to_docs(args.out, args.docs)))
     return 0
 
 

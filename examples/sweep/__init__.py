@@ -19,7 +19,7 @@ import sys
 
 from ..common import runner as cells_runner
 from ..common.files import out_dir, write_json
-from .compute import grid, grid_cells, load_data, train_run
+from .compute import grid, grid_cells, load_data, score, train_run
 from .compute import cell as make_cell
 from .config import NEEDS_BETA, PAPER_MLP, add_args
 from .figures import lossgrad_figure, lr_figure
@@ -56,7 +56,7 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
         runs = {m: [next(results) for _ in grids[m]] for m in methods}
         again = []
         for m in methods:
-            best = max(runs[m], key=lambda r: r["test_accuracy"])
+            best = max(runs[m], key=score)
             again += [make_cell(m, best["lr"], best["hyper_lr"], s, settings, root) for s in seeds[1:]]
         left = None if max_cells is None else max_cells - first.computed
         second = cells_runner.run_cells(again, out, executor, left, **kw) if again else first

@@ -65,7 +65,8 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
     if report is not None:
         train = _Counted(train, report, epochs)
     t0 = time.perf_counter()
-    hist = fit(model, stepper, train, epochs, scheduler=sched, progress=progress)
+    hist = fit(model, stepper, train, epochs, scheduler=sched, progress=progress,
+               val_loader=datasets.DataLoader(Xva, yva, batch_size=1000))  # the validation curve, per epoch
     seconds = time.perf_counter() - t0
     test = evaluate(model, datasets.DataLoader(Xte, yte, batch_size=1000))
     acc = test.get("accuracy", 0.0)
@@ -74,7 +75,14 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
             "test_accuracy": acc if np.isfinite(test["loss"]) else 0.0, "test_loss": test["loss"],
             "train_loss": hist[-1]["loss"], "final_lr": lrs[-1] if lrs else lr, "lr_trace": lrs[::10],
             "skipped": getattr(stepper, "skipped", 0), "seconds": seconds,
-            "adapted": stepper.adapted() if hasattr(stepper, "adapted") else {}, "train_size": len(Xtr)}
+            "adapted": stepper.adapted() if hasattr(stepper, "adapted") else {}, "train_size": len(Xtr),
+            "val_accuracy": hist[-1].get("val_accuracy", 0.0) if np.isfinite(hist[-1].get("val_loss", np.nan))
+            else 0.0, "val_curve": [h.get("val_accuracy") for h in hist]}
+
+
+def score(run):
+    """What picks a method's best cell: the final validation accuracy (the test set is only reported)."""
+    return run.get("val_accuracy", run["test_accuracy"])
 
 
 TASK = f"{__name__}:run_cell"
@@ -125,7 +133,7 @@ def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10),
         log(f"[{method}] lr {e} hyper_lr {b} seed {seeds[0]}: test accuracy {runs[-1]['test_accuracy']:.4f} "
             f"({runs[-1]['seconds']:.0f} s)")
         bar.update()
-    best = max(runs, key=lambda r: r["test_accuracy"])
+    best = max(runs, key=score)
     for s in seeds[1:]:
         runs.append(train_run(method, best["lr"], best["hyper_lr"], s, epochs, data, sizes, batch, optimizer,
                               hyperparams=hyperparams))
