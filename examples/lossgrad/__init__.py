@@ -34,6 +34,8 @@ def run_quadratic(out, plots=True, log=print):
 def run_table(experiment, out, epochs=config.EPOCHS, seed=0, train_size=None, data_root=None, jobs=1, plots=True,
               log=print):
     results = run_cells(cells(experiment, epochs, seed, train_size, data_root), out, jobs, log)
+    for r in results:  # the row names of this version (a result stored by an older one keeps its numbers)
+        r["label"] = config.label(r["config"])
     table = report.fmnist_table(results) if experiment == "fmnist" else report.mnist_table(results)
     summary = {"experiment": experiment, "epochs": epochs, "seed": seed, "train_size": train_size,
                "rows": report.rows(results)}

@@ -19,6 +19,8 @@ def colour(r, i):
         return matplotlib.colormaps["Reds"](0.35 + 0.65 * i)
     if m == "sgd":
         return matplotlib.colormaps["Blues"](0.35 + 0.65 * i)
+    if m == "wngrad":  # the default η and the larger ones: browns, lighter to darker
+        return {None: "tab:brown", 10.0: "peru", 100.0: "#4a2508"}.get(r["config"].get("lr"), "tab:brown")
     return METHOD_COLOURS[m]
 
 
