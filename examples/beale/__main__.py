@@ -23,7 +23,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.docs and args.no_plots:
         ap.error("--docs needs the figures: drop --no-plots")
-    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs)
+    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact, global_grid=args.global_grid)
     if args.docs:
         copy_to_docs(args.out, args.docs)
         print(f"copied the figures to {args.docs}/beale_{{{','.join(FIGURES)}}}.png")
