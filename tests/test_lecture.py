@@ -111,6 +111,9 @@ def test_anneal_verdicts_untested_without_a_cut():
     assert [c["verdict"] for c in verdicts.anneal(res)] == ["UNTESTED", "UNTESTED"]
     runs["an"] = {"val_mse": [2.0, 1.1, 1.05], "lr": [0.1, 0.01, 0.01]}
     assert [c["verdict"] for c in verdicts.anneal(res)] == ["AGREES", "AGREES"]
+    assert "cut at epochs [2]" in verdicts.anneal(res)[0]["measured"]  # 1-based: the first epoch at the lower η
+    runs["an"] = {"val_mse": [2.0, 1.1, 1.2], "lr": [0.1, 0.01, 0.01]}
+    assert [c["verdict"] for c in verdicts.anneal(res)] == ["AGREES", "DISAGREES"]
 
 
 def test_run_writes_verdicts_and_figures(tmp_path):
