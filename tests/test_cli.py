@@ -17,7 +17,7 @@ from conftest import shared_data_root
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize("cmd", [[], ["beale"], ["rmsprop-example"], ["train"], ["sweep"]])
+@pytest.mark.parametrize("cmd", [[], ["beale"], ["rmsprop-example"], ["lecture"], ["train"], ["sweep"]])
 def test_help(cmd):
     r = subprocess.run([sys.executable, "-m", "tinygrad_lr", *cmd, "--help"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0 and "usage: tinygrad-lr" in r.stdout and "--help" in r.stdout
@@ -32,6 +32,16 @@ def test_no_subcommand_is_a_usage_error():
     assert r.returncode == 2 and "usage: tinygrad-lr" in r.stderr
     r = run_cli("beale", "--iters", "0")
     assert r.returncode == 2 and "--iters" in r.stderr
+    r = run_cli("lecture", "--scale", "0")
+    assert r.returncode == 2 and "--scale" in r.stderr
+
+
+def test_lecture_subcommand_writes_its_verdicts(tmp_path):
+    r = run_cli("lecture", "--scale", "0.01", "--no-plots", "--jobs", "2", "--out", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    m = json.loads((tmp_path / "metrics.json").read_text())
+    assert len(m["verdicts"]) == 15 and m["scale"] == 0.01
+    assert "agree" in r.stdout and not list(tmp_path.glob("*.png"))
 
 
 def test_beale_subcommand_writes_its_files(tmp_path):

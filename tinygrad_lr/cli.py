@@ -18,6 +18,11 @@ def _rmsprop_example():
     return rmsprop_example
 
 
+def _lecture():
+    from .examples import lecture
+    return lecture
+
+
 def _train():
     from .examples import train
     return train
@@ -33,6 +38,8 @@ COMMANDS = {  # name -> (help, the experiment's package, imported on demand)
               "AdaDelta, First-order, RT-HPO): figures, metrics, verdicts on the post's claims", _beale),
     "rmsprop-example": ("the RMSProp-style worked example of \"Introduction to neural network optimizers, part 2\", "
                         "step by step, against the post's numbers", _rmsprop_example),
+    "lecture": ("Ye, \"Adaptive learning rates\" (slides): AdaGrad's shrinking step, AdaDelta and ε, annealing, "
+                "diagonal vs full Newton, each claim judged on small problems", _lecture),
     "train": ("train any model x dataset x optimizer x learning-rate method (checkpoints, --resume)", _train),
     "sweep": ("grid over η̄, β and seeds: Majumder et al. (2019)'s Table 1 robustness summary, LOSSGRAD's "
               "(Wójcik et al. 2019) η sensitivity", _sweep),

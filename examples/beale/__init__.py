@@ -28,6 +28,8 @@ Methods and hyper-parameters
   3, 5}; RMSprop α = 0.9 with η ∈ {5e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2} and α = 0.99 with η ∈ {1e-3, 3e-3};
   AdaDelta η ∈ {1, 3, 10} at ρ = 0.9, ε = 1e-6 and ρ ∈ {0.9, 0.95} × ε ∈ {1e-4, 1e-3, 1e-2} at η = 1: none of
   these reaches 1e-3, so torch's defaults are kept).
+- GD+ (global), GDM+ (global): FischerPlus with ONE η (the post's equation learning_rate_update_global), α
+  from a grid search (global_eta.py; the post's per-element α makes both diverge).
 - "HD (first-order)": hyper.FirstOrder(GD, β) with ONE global η, the hypergradient descent of Baydin et al.
   (2018), "Online learning rate adaptation with hypergradient descent", arXiv:1703.04782:
   η ← η + β·g_t·g_{t-1} (the dot product summed over both coordinates; per element it would be GD+ exactly,
@@ -36,7 +38,8 @@ Methods and hyper-parameters
   step), E = the training loss f itself. β = 1e-5 for both: the fastest on the grid {1e-7, 1e-6, 1e-5, 1e-4}
   (β = 1e-4 diverges for both).
 
-Verdicts: each of the post's statements about a pair (config.CLAIMS) is judged from the records (verdicts.py).
+Verdicts: each of the post's statements about a pair (config.CLAIMS) is judged from the records (verdicts.py);
+the "closer after convergence" ones also without float64 round-off (exact.py, `--exact`).
 
 Cost: about 60-70 s of CPU at the default 12,000 iterations (RT-HPO's HVP and the η-adapting wrappers are the
 dearest), spread over `jobs` worker processes.
@@ -50,31 +53,43 @@ from ..common.files import out_dir
 from .compute import beale, beale_grad, distances, fischer_code, iterations_to, run_all, run_one
 from .config import DEFAULT_ITERS, GAMMA, MINIMUM, PAIRS, PAPER_TABLE, START, add_args, methods
 from .figures import draw_figures
-from . import compute, report, verdicts
+from . import figures
+from . import compute, global_eta, report, verdicts
+from . import exact as exact_mod
 
 
-def run(iters=DEFAULT_ITERS, out="runs/beale", plots=True, log=print, jobs=1):
+def run(iters=DEFAULT_ITERS, out="runs/beale", plots=True, log=print, jobs=1, exact=False, global_grid=False):
     """The whole experiment: runs, metrics.json / metrics.csv / trajectories.npz, the table and the verdicts,
-    and (plots=True) trajectories.png, distance.png, learning_rates.png. Returns (rows, verdicts)."""
+    and (plots=True) trajectories.png, distance.png, learning_rates.png. exact=True: also the decimal runs of
+    exact.py (exact.npz) and the closeness verdicts without round-off; global_grid=True: also the grid over α of
+    the global-η variants (global_alpha_grid.csv/json). Returns (rows, verdicts)."""
     out = out_dir(out)
     t0 = time.perf_counter()
+    files = []
+    if global_grid:
+        files += report.write_grid(out, iters, *global_eta.grid_search(iters, jobs=jobs), log)
     results = run_all(iters, jobs)
     reference = compute.fischer_counts(iters)
     rows = report.table_rows(results, iters, reference)
-    judged = verdicts.verdicts_of(rows, results, reference)
-    files = report.write(out, iters, rows, judged, results, reference)
+    exact_runs = exact_mod.run_all_exact(iters, jobs) if exact else None
+    judged = verdicts.verdicts_of(rows, results, reference,
+                                  exact={n: d for n, (d, _) in exact_runs.items()} if exact else None)
+    files += report.write(out, iters, rows, judged, results, reference, exact_runs)
     report.log_report(iters, rows, judged, reference, log)
     if plots:
         files += draw_figures(results, out)
+        if exact:
+            files.append(figures.draw_exact(results, exact_runs, out))
     log(f"\n{time.perf_counter() - t0:.1f} s; wrote " + ", ".join(files))
     return list(rows.values()), judged
 
 
 def main(args):
     """Run from parsed command-line options (config.add_args)."""
-    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs)
+    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact,
+        global_grid=args.global_grid)
 
 
 __all__ = ["run", "main", "add_args", "methods", "run_one", "run_all", "beale", "beale_grad", "fischer_code",
            "distances", "iterations_to", "draw_figures", "START", "MINIMUM", "GAMMA", "PAIRS", "PAPER_TABLE",
-           "DEFAULT_ITERS"]
+           "DEFAULT_ITERS", "global_eta", "exact_mod"]

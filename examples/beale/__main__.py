@@ -7,13 +7,12 @@ prints the table and the verdicts on Fischer (2020)'s claims.
     python -m tinygrad_lr.examples.beale                       # 12,000 iterations per method
     python -m tinygrad_lr.examples.beale --iters 3000 --out /tmp/beale --jobs 1
     python -m tinygrad_lr.examples.beale --docs docs/figures   # also copy the figures to docs/figures/beale_*.png
-    python -m tinygrad_lr.examples.beale --exact --global-grid --jobs 2 --docs docs/figures   # the README's run
 """
 import argparse
 import sys
 
 from . import add_args, run
-from .figures import copy_to_docs
+from .figures import FIGURES, copy_to_docs
 
 
 def main(argv=None):
@@ -24,9 +23,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.docs and args.no_plots:
         ap.error("--docs needs the figures: drop --no-plots")
-    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs)
+    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact, global_grid=args.global_grid)
     if args.docs:
-        print("copied the figures to " + ", ".join(copy_to_docs(args.out, args.docs)))
+        copy_to_docs(args.out, args.docs)
+        print(f"copied the figures to {args.docs}/beale_{{{','.join(FIGURES)}}}.png")
     return 0
 
 

@@ -39,11 +39,12 @@ def _etas(stepper):
     return tuple(float(g["lr"]) for g in stepper.param_groups for _ in g["params"])
 
 
-def run_one(method, iters):
+def run_one(method, iters, stop_below=None):
     """Run one method (a name, a Method or a factory params -> stepper) for `iters` steps from START.
 
     Returns (trajectory, learning_rates): arrays of shape (n+1, 2) (the start, then (x, y) after every step)
-    and (n, 2) (η_x, η_y of every step); n < iters only if the iterate stopped being finite."""
+    and (n, 2) (η_x, η_y of every step); n < iters only if the iterate stopped being finite, or (stop_below
+    given) once it came within that distance of the minimum (a grid search needs only the count to 1e-3)."""
     make = methods()[method].make if isinstance(method, str) else getattr(method, "make", method)
     x = Tensor(START[0], requires_grad=True, dtype=np.float64, device="cpu")  # 2-D: the CPU, also in the
     y = Tensor(START[1], requires_grad=True, dtype=np.float64, device="cpu")  # forked workers (no CUDA)
@@ -60,6 +61,8 @@ def run_one(method, iters):
         traj.append((x.item(), y.item()))
         lrs.append(_etas(stepper))
         if not all(map(math.isfinite, traj[-1])):
+            break
+        if stop_below is not None and math.hypot(traj[-1][0] - MINIMUM[0], traj[-1][1] - MINIMUM[1]) < stop_below:
             break
     return np.array(traj, dtype=np.float64), np.array(lrs, dtype=np.float64).reshape(-1, 2)
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..common.files import write_csv, write_json
 from .compute import distances, iterations_to
+from . import exact as exact_mod
 from .config import BETAS, EPS, GAMMA, MINIMUM, START, TOL, methods
 from .verdicts import count, final_distance
 
@@ -31,8 +32,25 @@ def table_rows(results, iters, reference):
     return rows
 
 
-def write(out, iters, rows, verdicts, results, reference):
-    """trajectories.npz, metrics.json, metrics.csv under `out`; returns their paths."""
+def write_grid(out, iters, rows, best, log=print):
+    """global_alpha_grid.csv / .json (global_eta.grid_search) under `out`, the grid printed; returns the paths."""
+    write_csv(os.path.join(out, "global_alpha_grid.csv"), rows)
+    write_json(os.path.join(out, "global_alpha_grid.json"), {
+        "experiment": "Fischer (2020): global-eta GD+ / GDM+ on Beale's function, grid over alpha",
+        "budget_iterations": iters, "criterion": "fewest iterations to distance 1e-3 (runs stop there)",
+        "rows": rows, "best": best})
+    log(f"\nglobal-η GD+ / GDM+: grid over α (η = the post's, budget {iters}, runs stop at distance 1e-3)")
+    log("| method | α | iterations to 1e-3 | outcome |\n|---|---|---|---|")
+    for r in rows:
+        log(f"| {r['method']} | {r['alpha']:g} | {r['iterations_to_1e-3']} | {r['outcome']} |")
+    for kind, b in best.items():
+        log(f"best {kind}+ (global): " + ("none reached 1e-3" if b is None else
+                                          f"α = {b['alpha']:g}, {b['iterations_to_1e-3']} iterations"))
+    return [os.path.join(out, f) for f in ("global_alpha_grid.csv", "global_alpha_grid.json")]
+
+
+def write(out, iters, rows, verdicts, results, reference, exact_runs=None):
+    """trajectories.npz, metrics.json, metrics.csv (and exact.npz) under `out`; returns their paths."""
     np.savez_compressed(os.path.join(out, "trajectories.npz"),
                         **{f"{n}/traj": t for n, (t, _, _) in results.items()},
                         **{f"{n}/lr": l for n, (_, l, _) in results.items()})
@@ -44,7 +62,16 @@ def write(out, iters, rows, verdicts, results, reference):
         "fischer_code_nag_lookahead_minus": {n: count(reference[n][1]) for n in ("NAG", "NAG+")},
         "methods": list(rows.values()), "verdicts": verdicts})
     write_csv(os.path.join(out, "metrics.csv"), list(rows.values()))
-    return [os.path.join(out, f) for f in ("metrics.json", "metrics.csv", "trajectories.npz")]
+    files = [os.path.join(out, f) for f in ("metrics.json", "metrics.csv", "trajectories.npz")]
+    if exact_runs is not None:
+        np.savez_compressed(os.path.join(out, "exact.npz"), **{f"{n}/log10_distance": np.array(d)
+                                                               for n, (d, _) in exact_runs.items()})
+        write_json(os.path.join(out, "exact.json"), {
+            "what": "log10 distance to the minimum after the budget, decimal arithmetic (examples/beale/exact.py)",
+            "digits": exact_mod.DEFAULT_PREC, "iterations": iters,
+            "runs": {n: {"final_log10_distance": d[-1], "floor_reached": fl} for n, (d, fl) in exact_runs.items()}})
+        files += [os.path.join(out, "exact.npz"), os.path.join(out, "exact.json")]
+    return files
 
 
 def log_report(iters, rows, verdicts, reference, log=print):
@@ -61,10 +88,14 @@ def log_report(iters, rows, verdicts, reference, log=print):
         f"NAG+ {nag['NAG+']} iterations")
     log("\nVerdicts (is Fischer (2020)'s claim what tinygrad_lr measures?)")
     for v in verdicts:
-        head = "reaches 1e-3 sooner" if v["plus_reaches_1e-3_sooner"] else "does NOT reach 1e-3 sooner"
+        head = ("reaches 1e-3 sooner" if v["plus_reaches_1e-3_sooner"] else
+                "and its base: neither reaches 1e-3 in this budget" if v["plus_iterations"] == v["base_iterations"]
+                == "never" else "does NOT reach 1e-3 sooner")
         ratio = f", {v['ratio']:.2f}x the steps" if v["ratio"] is not None else ""
         log(f"- {v['pair']}: {v['pair'].split(' vs ')[1]} {head} ({v['base_iterations']} vs "
             f"{v['plus_iterations']}{ratio})")
         for c in v["claims"]:
             log(f"    {c['verdict']:9s} Fischer: \"{c['fischer_says']}\" -- measured: {c['measured']}")
+            if "exact_verdict" in c:
+                log(f"    {c['exact_verdict']:9s}   without round-off: {c['exact_measured']}")
         log(f"    the post's own algorithm (NumPy): {v['fischer_code']}")

@@ -12,3 +12,5 @@ POST_INTERMEDIATE = {"s(1)": (810.0, 16000.0), "grad E(w(1))": (-89.04, 396.8), 
 def add_args(p):
     """The options of `tinygrad-lr rmsprop-example` and `python -m tinygrad_lr.examples.rmsprop_example`."""
     p.add_argument("--out", default="runs/rmsprop-example", help="output folder (default runs/rmsprop-example)")
+    p.add_argument("--no-plots", action="store_true", help="no figures (the verdicts on them are still computed)")
+    p.add_argument("--docs", metavar="FOLDER", help="also copy the figures to FOLDER/rmsprop_<figure>.png")

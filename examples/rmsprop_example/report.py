@@ -67,3 +67,18 @@ def write(out, rows, inter, ok):
                       "eta_gd": ETA_GD, "eta": ETA, "beta": BETA, "eps": EPSILON,
                       "rows": rows, "intermediate": inter, "all_match": ok})
     return path
+
+
+def write_tutorial(out, judged, trajs, log=print):
+    """tutorial.json: the verdicts on the post's three figures and the trajectories behind Figure 2; printed."""
+    from . import tutorial
+    log("\nthe post's three figures, redrawn from our runs: what the post says about them")
+    for v in judged:
+        log(f"  {v['verdict']:9s} (Figure {v['figure']}) \"{v['post']}\" -- measured: {v['measured']}")
+    path = f"{out}/tutorial.json"
+    write_json(path, {"experiment": f"the three figures of {SOURCE!r}",
+                      "trajectories": {"eta": tutorial.TRAJ_ETA, "steps": tutorial.TRAJ_STEPS, "gd_eta": tutorial.GD_ETA,
+                                       "paths": {k: v.tolist() for k, v in trajs.items()}},
+                      "c_a": {"betas": tutorial.CA_BETAS, "range": tutorial.CA_RANGE, "n": tutorial.CA_N},
+                      "verdicts": judged})
+    return path
