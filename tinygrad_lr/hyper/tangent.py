@@ -104,13 +104,13 @@ class Hypergradient(LRMethod):
         unknown = sorted(set(bounds) - set(self.hyperparams))
         if unknown:
             raise ValueError(f"bounds for {unknown}, which are not adapted (hyperparams={list(self.hyperparams)})")
-        for n in self.hyperparams[1:] if self.hyperparams[0] == "lr" else self.hyperparams:
+        self.mu, self.val_closure = float(mu), val_closure
+        # θ for every adapted hyper-parameter but η (which LRMethod keeps): a float, or one per parameter tensor,
+        # each with its guard (bounds, growth cap, non-finite refusal, sign warning: optim/guards.py)
+        self.theta = {}
+        for n in (n for n in self.hyperparams if n != "lr"):
             self.guards[n] = Guard(n, bounds.get(n, DEFAULT_BOUNDS.get(n)),
                                    hint=f"Pass bounds={{{n!r}: (low, high)}} to keep it in range")
-        self.mu, self.val_closure = float(mu), val_closure
-        # θ for every adapted hyper-parameter but η (which LRMethod keeps): a float, or one per parameter tensor
-        self.theta = {}
-        for n in self.hyperparams[1:] if self.hyperparams[0] == "lr" else self.hyperparams:
             vals = [float(get_hyper(g, n)) for g in self.groups]
             if granularity == "global" and len(set(vals)) > 1:
                 raise ValueError(f"granularity 'global' adapts one {n}, but the param groups have {sorted(set(vals))}")
