@@ -41,8 +41,11 @@ def accuracy_figure(runs, path):
         for ax in axes[:, j]:
             ax.axvline(1.0, color="0.6", lw=0.8)
             ax.grid(alpha=0.3)
-    h, lab = axes[0, 0].get_legend_handles_labels()
-    fig.legend(h, lab, loc="center right", fontsize=7, title="solid: lr-free\ndashed: lr methods",
+    legend = {}
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(lab, h)
+    fig.legend(list(legend.values()), list(legend), loc="center right", fontsize=7, title="solid: lr-free\ndashed: lr methods",
                title_fontsize=7)
     fig.tight_layout(rect=(0, 0, 0.84, 1))
     return save_png(fig, path, 90)
