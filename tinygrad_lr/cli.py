@@ -33,6 +33,11 @@ def _sweep():
     return sweep
 
 
+def _which_method():
+    from .examples import which_method
+    return which_method
+
+
 COMMANDS = {  # name -> (help, the experiment's package, imported on demand)
     "beale": ("Fischer (2020): GD/GDM/NAG/Adam and their + variants on Beale's function (with AdaGrad, RMSprop, "
               "AdaDelta, First-order, RT-HPO): figures, metrics, verdicts on the post's claims", _beale),
@@ -43,6 +48,9 @@ COMMANDS = {  # name -> (help, the experiment's package, imported on demand)
     "train": ("train any model x dataset x optimizer x learning-rate method (checkpoints, --resume)", _train),
     "sweep": ("grid over η̄, β and seeds: Majumder et al. (2019)'s Table 1 robustness summary, LOSSGRAD's "
               "(Wójcik et al. 2019) η sensitivity", _sweep),
+    "which-method": ("which method should I use? every learning-rate-free optimizer and learning-rate method on the "
+                     "MNIST MLP and LeNet, at its default and x1e-2..x1e2 of it, over seeds: accuracy, time, "
+                     "sensitivity, one table, one figure, verdicts", _which_method),
 }
 
 

@@ -1,0 +1,165 @@
+"""`tinygrad-lr which-method` (examples/which_method): a tiny grid (2 methods x 2 multipliers x 1 seed, 256 MNIST
+images, 1 epoch) runs through the CLI and writes the table, the figure and the JSON; stopped with --max-cells and
+continued it gives the same runs; the report's sensitivity and verdicts on synthetic results."""
+import json
+from pathlib import Path
+
+import pytest
+
+from tinygrad_lr.examples.which_method import report
+from tinygrad_lr.examples.which_method.config import METHODS
+
+from conftest import shared_data_root
+
+needs_mnist = pytest.mark.skipif(shared_data_root() is None, reason="needs MNIST in ../shared/data")
+
+
+def cli_args(out, *extra):
+    return ["which-method", "--methods", "sgd", "prodigy", "--models", "mlp", "--multipliers", "0.1", "1",
+            "--seeds", "0", "--epochs", "1", "--train-size", "256", "--val-size", "256", "--batch-size", "64",
+            "--data-root", str(shared_data_root()), "--out", str(out), "--no-progress", "--workers", "1", *extra]
+
+
+def runs_without_times(out):
+    runs = json.loads((Path(out) / "runs.json").read_text())
+    for r in runs:
+        assert r.pop("seconds") >= 0
+    return runs
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    from tinygrad_lr.cli import main
+    out = tmp_path_factory.mktemp("which_ref")
+    assert main(cli_args(out)) == 0
+    return out
+
+
+@needs_mnist
+def test_cli_writes_table_figure_and_json(reference):
+    runs = runs_without_times(reference)
+    assert sorted((r["method"], r["multiplier"]) for r in runs) == [("prodigy", 0.1), ("prodigy", 1.0),
+                                                                     ("sgd", 0.1), ("sgd", 1.0)]
+    for r in runs:
+        assert r["model"] == "mlp" and r["train_size"] == 256 and len(r["val_curve"]) == 1
+        assert 0.0 <= r["test_accuracy"] <= 1.0 and r["lr"] == METHODS[r["method"]].default_lr * r["multiplier"]
+    assert "d" in next(r for r in runs if r["method"] == "prodigy")["adapted"]  # Prodigy's adapted d
+    summary = json.loads((reference / "summary.json").read_text())
+    assert {s["method"] for s in summary["summary"]} == {"sgd", "prodigy"} and summary["verdicts"]
+    table = (reference / "table.md").read_text()
+    assert "| mlp | sgd |" in table and "## Verdicts" in table
+    png = (reference / "accuracy_vs_multiplier.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+@needs_mnist
+def test_stopped_with_max_cells_and_continued_gives_the_same_runs(tmp_path, reference, capsys):
+    from tinygrad_lr.cli import main
+    assert main(cli_args(tmp_path, "--max-cells", "3")) == 0
+    assert len(list((tmp_path / "cells").glob("*.npz"))) == 3 and not (tmp_path / "runs.json").exists()
+    assert "1 left: run the same command again" in capsys.readouterr().out
+    assert main(cli_args(tmp_path, "--max-cells", "3")) == 0
+    assert "3 of 4 cells already done" in capsys.readouterr().out
+    assert runs_without_times(tmp_path) == runs_without_times(reference)
+
+
+def test_bad_options_are_one_line_errors(tmp_path):
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[1]
+    for args, msg in [(["--multipliers", "0"], "--multipliers must be > 0"), (["--workers", "0"], "--workers")]:
+        r = subprocess.run([sys.executable, "-m", "tinygrad_lr", "which-method", "--out", str(tmp_path), *args],
+                           cwd=root, capture_output=True, text=True)
+        assert r.returncode == 2 and r.stderr.startswith("tinygrad-lr which-method: error: ") and msg in r.stderr
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_every_method_builds_and_steps():
+    """Each method of the table takes one step on a tiny MLP (the Val methods with a validation closure)."""
+    import numpy as np
+    import tinygrad_lr as tl
+    import tinygrad_lr.functional as F
+    from tinygrad_lr import models
+    from tinygrad_lr.examples.which_method.compute import make_stepper
+    from tinygrad_lr.train import train_step
+    rng = np.random.default_rng(0)
+    x, y = tl.Tensor(rng.standard_normal((8, 6)).astype("float32")), tl.Tensor(rng.integers(0, 3, 8))
+    for method, m in METHODS.items():
+        tl.manual_seed(0)
+        model = models.MLP([6, 5, 3])
+        w0 = [p.data.copy() for p in model.parameters()]
+        stepper = make_stepper(method, model.parameters(), m.default_lr, lambda: F.cross_entropy(model(x), y))
+        if hasattr(stepper, "train"):  # Schedule-Free
+            stepper.train()
+        for _ in range(2):  # as fit does it (a learning-rate method differentiates the loss itself)
+            train_step(model, stepper, x, y, F.cross_entropy)
+        assert any(not np.array_equal(a, p.data) for a, p in zip(w0, model.parameters())), method
+
+
+# ---- the report on synthetic results ----------------------------------------------------------------------------
+
+def fake(method, mult, seed, acc, model="mlp", seconds=1.0, diverged=False, val=None):
+    return {"method": method, "family": METHODS[method].family, "model": model, "multiplier": mult,
+            "lr": METHODS[method].default_lr * mult, "seed": seed, "test_accuracy": 0.0 if diverged else acc,
+            "val_curve": [0.0 if diverged else (acc if val is None else val)], "diverged": diverged,
+            "seconds": seconds}
+
+
+MULTS = (0.01, 0.1, 1.0, 10.0, 100.0)
+# sgd: good only near its default, diverges at x100; prodigy: flat and slightly below at the default;
+# rthpo: best after tuning (x10) and slow
+SYNTH = ([fake("sgd", m, s, a + 0.001 * s) for m, a in zip(MULTS[:4], (0.60, 0.90, 0.98, 0.95)) for s in (0, 1)]
+         + [fake("sgd", 100.0, s, 0.0, diverged=True) for s in (0, 1)]
+         + [fake("prodigy", m, s, 0.975 - 0.001 * s, seconds=2.0) for m in MULTS for s in (0, 1)]
+         + [fake("rthpo", m, s, a, seconds=10.0) for m, a in zip(MULTS, (0.90, 0.95, 0.97, 0.99, 0.93))
+            for s in (0, 1)])
+
+
+def test_summary_sensitivity_on_synthetic_results():
+    rows = {r["method"]: r for r in report.summarize(SYNTH)}
+    sgd, prodigy, rthpo = rows["sgd"], rows["prodigy"], rows["rthpo"]
+    assert sgd["default_mean"] == pytest.approx(0.9805) and sgd["default_std"] == pytest.approx(0.0005)
+    assert sgd["n_seeds"] == 2 and sgd["best_multiplier"] == 1.0
+    assert sgd["range"] == pytest.approx(0.9805) and sgd["within_1"] == pytest.approx(1 / 5)
+    assert sgd["diverged"] == 2 and sgd["diverged_at"] == ["100"] and sgd["runs"] == 10
+    assert prodigy["range"] == pytest.approx(0.0) and prodigy["within_1"] == 1.0
+    assert rthpo["best_multiplier"] == 10.0 and rthpo["best_mean"] == pytest.approx(0.99)
+    assert rthpo["within_1"] == pytest.approx(1 / 5) and rthpo["seconds_per_run"] == 10.0
+    assert rthpo["by_multiplier"] == {"0.01": 0.90, "0.1": 0.95, "1": 0.97, "10": 0.99, "100": 0.93}
+
+
+def test_best_multiplier_is_chosen_on_validation_not_test():
+    runs = [fake("sgd", 1.0, 0, 0.95, val=0.97), fake("sgd", 10.0, 0, 0.97, val=0.90)]
+    row = report.summarize(runs)[0]
+    assert row["best_multiplier"] == 1.0 and row["best_mean"] == 0.95
+
+
+def test_verdicts_follow_the_data():
+    vs = {v["question"]: v["answer"] for v in report.verdicts(report.summarize(SYNTH))}
+    assert vs["best at its default learning rate"].startswith("sgd (98.05")
+    assert "no other method within the seed spread" in vs["best at its default learning rate"]
+    assert vs["best after choosing the multiplier (by validation accuracy)"].startswith("rthpo at x10 (99.00 %")
+    assert vs["least sensitive to the learning rate"].startswith("prodigy: 100%")
+    lrfree = vs["does a learning-rate-free optimizer at its default match the best tuned learning-rate method?"]
+    assert lrfree.startswith("no: prodigy") and "-1.55 points" in lrfree
+    assert vs["cheapest within 1 point of the best default"].startswith("sgd (1.0 s")
+    assert vs["diverged somewhere on the multiplier range"] == "sgd (x100)"
+    assert vs["recommendation (from this grid)"] == ("without tuning: prodigy (within 1 point of the best default "
+                                                     "and the least sensitive of those: 100% of the multipliers "
+                                                     "within 1 point); with a learning-rate search: rthpo")
+    # the same data with prodigy 1 point better: now it matches the tuned rthpo and is best at its default
+    better = [dict(r, test_accuracy=r["test_accuracy"] + 0.02, val_curve=[r["val_curve"][0] + 0.02])
+              if r["method"] == "prodigy" else r for r in SYNTH]
+    vs = {v["question"]: v["answer"] for v in report.verdicts(report.summarize(better))}
+    assert vs["best at its default learning rate"].startswith("prodigy (99.45")
+    assert vs["does a learning-rate-free optimizer at its default match the best tuned learning-rate method?"] \
+        .startswith("yes: prodigy")
+
+
+def test_verdicts_are_per_model_and_ties_use_the_seed_spread():
+    runs = [fake("sgd", 1.0, s, 0.970 + 0.004 * s, model=mo) for s in (0, 1) for mo in ("mlp", "lenet")] + \
+           [fake("adam", 1.0, s, 0.972 + 0.004 * s, model=mo) for s in (0, 1) for mo in ("mlp", "lenet")]
+    vs = report.verdicts(report.summarize(runs))
+    assert {v["model"] for v in vs} == {"mlp", "lenet"}
+    best = [v["answer"] for v in vs if v["question"] == "best at its default learning rate"]
+    assert all(a.startswith("adam") and "tied within the seed spread: sgd" in a for a in best)
