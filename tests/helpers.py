@@ -3,7 +3,9 @@ from one rewound generator, and the first- plus second-order derivative check.
 
 Imported as `from helpers import ...`: tests/ has no __init__.py, so pytest's default import mode puts tests/ on
 sys.path (as it does for `from conftest import ...`)."""
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 
@@ -64,3 +66,12 @@ def hvp_vs_fd(inputs, loss_fn, rng):
     fd = np.concatenate([((a - b) / 2e-5).ravel() for a, b in zip(gp, gm)])
     an = np.concatenate([h.numpy().ravel() for h in hv])
     np.testing.assert_allclose(an, fd, rtol=1e-4, atol=1e-6 * np.abs(fd).max())
+
+
+def runs_without_times(out):
+    """A grid's runs.json with each run's wall time removed (checked to be there): what must not depend on the
+    executor, the number of workers or where the grid stopped."""
+    runs = json.loads((Path(out) / "runs.json").read_text())
+    for r in runs:
+        assert r.pop("seconds") >= 0
+    return runs

@@ -17,6 +17,7 @@ import pytest
 
 from tinygrad_lr.examples.common import runner
 from tinygrad_lr.examples.common.runner import Cell, DaskExecutor, LocalExecutor, run_cells
+from helpers import runs_without_times
 
 ROOT = Path(__file__).resolve().parents[1]
 TASK = f"{__name__}:tiny_task"
@@ -214,13 +215,6 @@ def sweep_args(out, *extra):
 def saved(out):
     """The cell files of a sweep (not the temp files of a write that was cut short)."""
     return [p for p in (Path(out) / "cells").glob("*.npz") if not p.name.startswith(".tmp-")]
-
-
-def runs_without_times(out):
-    runs = json.loads((Path(out) / "runs.json").read_text())
-    for r in runs:
-        assert r.pop("seconds") >= 0
-    return runs
 
 
 @pytest.fixture(scope="module")

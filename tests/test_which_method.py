@@ -10,6 +10,7 @@ from tinygrad_lr.examples.which_method import report
 from tinygrad_lr.examples.which_method.config import METHODS
 
 from conftest import shared_data_root
+from helpers import runs_without_times
 
 needs_mnist = pytest.mark.skipif(shared_data_root() is None, reason="needs MNIST in ../shared/data")
 
@@ -18,13 +19,6 @@ def cli_args(out, *extra):
     return ["which-method", "--methods", "sgd", "prodigy", "--models", "mlp", "--multipliers", "0.1", "1",
             "--seeds", "0", "--epochs", "1", "--train-size", "256", "--val-size", "256", "--batch-size", "64",
             "--data-root", str(shared_data_root()), "--out", str(out), "--no-progress", "--workers", "1", *extra]
-
-
-def runs_without_times(out):
-    runs = json.loads((Path(out) / "runs.json").read_text())
-    for r in runs:
-        assert r.pop("seconds") >= 0
-    return runs
 
 
 @pytest.fixture(scope="module")
