@@ -265,3 +265,71 @@ def test_sweep_in_pieces_with_max_cells_and_on_dask(tmp_path, sweep_reference, c
     assert runs_without_times(tmp_path / "dask") == runs_without_times(sweep_reference)
     s = json.loads((tmp_path / "dask" / "summary.json").read_text())
     assert s["train_size"] == 256 and [r["method"] for r in s["summary"]] == ["sgd", "firstorder"]
+
+
+# ---- Table 1's LeNet row, the committed cells, the claims' verdicts ---------------------------------------------
+
+def test_committed_table1_cells_keep_their_keys():
+    """The cells committed under docs/results/table1_*/cells are found again by the sweep's own cell(): a change of
+    the cell parameters (e.g. adding the model option) must not orphan hours of finished runs."""
+    from tinygrad_lr import checkpoint
+    from tinygrad_lr.examples.sweep.compute import cell
+    files = sorted((ROOT / "docs" / "results").glob("table1_*/cells/*.npz"))
+    assert files, "no committed Table-1 cells"
+    for f in files:
+        d = checkpoint.load(str(f))
+        p = d["params"]
+        settings = {k: p[k] for k in ("epochs", "sizes", "batch", "optimizer", "train_size", "hyperparams", "model")}
+        c = cell(p["method"], p["lr"], p["hyper_lr"], p["seed"], settings)
+        assert c.key == d["key"] and f.name == c.name + ".npz", f.name
+
+
+@needs_mnist
+def test_sweep_trains_lenet_cells(tmp_path, capsys):
+    from tinygrad_lr.cli import main
+    args = ["sweep", "--model", "lenet", "--method", "sgd", "--lrs", "0.1", "--seeds", "0", "--epochs", "1",
+            "--train-size", "256", "--batch-size", "64", "--data-root", str(shared_data_root()), "--out",
+            str(tmp_path), "--no-progress", "--workers", "1"]
+    assert main(args) == 0
+    runs = json.loads((tmp_path / "runs.json").read_text())
+    assert len(runs) == 1 and runs[0]["model"] == "lenet" and runs[0]["train_size"] == 256
+    assert np.isfinite(runs[0]["test_loss"]) and len(runs[0]["val_curve"]) == 1
+    [f] = saved(tmp_path)
+    assert f.name.startswith("lenet_sgd_lr0.1_s0-")
+    s = json.loads((tmp_path / "summary.json").read_text())
+    assert s["model"] == "lenet" and "convergence" in s and (tmp_path / "validation_curves.png").exists()
+    assert "99.24" in capsys.readouterr().out  # the paper's LeNet numbers beside ours
+
+
+def _run(method, lr, b, seed, acc, curve=(0.9, 0.95, 0.96, 0.97), seconds=60.0):
+    return {"method": method, "lr": lr, "hyper_lr": b, "seed": seed, "test_accuracy": acc, "val_accuracy": acc,
+            "val_curve": list(curve), "seconds": seconds}
+
+
+def test_claims_and_convergence_verdicts_follow_the_data():
+    from tinygrad_lr.examples.sweep.report import claims, convergence, summarize
+    runs = []
+    for m, accs, sec in (("firstorder", {(0.1, 1e-4): .980, (0.1, 1e-3): .970, (0.5, 1e-4): .975, (0.5, 1e-3): .960},
+                          60),
+                         ("firstorder-val", {(0.1, 1e-4): .979, (0.1, 1e-3): .978, (0.5, 1e-4): .970,
+                                             (0.5, 1e-3): .969}, 90),
+                         ("rthpo", {(0.1, 1e-4): .982, (0.1, 1e-3): .975, (0.5, 1e-4): .981, (0.5, 1e-3): .979}, 150)):
+        runs += [_run(m, lr, b, 0, a, seconds=sec) for (lr, b), a in accs.items()]
+    runs.append(_run("rthpo", 0.1, 1e-4, 1, .983, curve=(0.9, 0.95, 0.95, 0.98), seconds=150))
+    summary = [summarize([r for r in runs if r["method"] == m], [0, 1])
+               for m in ("firstorder", "firstorder-val", "rthpo")]
+    c = {x["claim"].split(" is ")[0].split(" perform")[0]: x for x in claims(summary, runs)}
+    # over η̄ at the best β (1e-4): firstorder std 0.25, firstorder-val 0.45, rthpo 0.05 -> RT-HPO most robust to η̄
+    assert c["RT-HPO"]["most_robust"] == "rthpo" and c["RT-HPO"]["verdict"] == "supported"
+    # over β at the best η̄ (0.1): firstorder 0.5, firstorder-val 0.05, rthpo 0.35 -> First-order (Val) most robust
+    assert c["First-order (Val)"]["verdict"] == "supported"
+    eq = c["First-order (Train), First-order (Val) and RT-HPO"]
+    assert abs(eq["top_spread_points"] - 0.3) < 1e-9 and eq["verdict"].startswith("not supported")
+    cost = [x for x in claims(summary, runs) if x["claim"].startswith("RT-HPO's cost")][0]
+    assert abs(cost["ratio"] - 2.5) < 1e-9
+    conv = convergence(runs, summary)
+    assert conv["firstorder"]["stopped"] is False  # gained 1 point in the last epoch
+    assert [round(g, 6) for g in conv["rthpo"]["last_quarter_gain"]] == [1.0, 3.0]
+    flat = [_run("sgd", 0.1, 0.0, 0, .98, curve=(0.9, 0.98, 0.9805, 0.9801))]
+    f = convergence(flat, [summarize(flat, [0])])["sgd"]
+    assert f["stopped"] is True and abs(f["last_quarter_gain"][0] - (98.01 - 98.05)) < 1e-9

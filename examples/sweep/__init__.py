@@ -21,8 +21,8 @@ from ..common import runner as cells_runner
 from ..common.files import out_dir, write_json
 from .compute import grid, grid_cells, load_data, score, train_run
 from .compute import cell as make_cell
-from .config import NEEDS_BETA, PAPER_MLP, add_args
-from .figures import lossgrad_figure, lr_figure
+from .config import NEEDS_BETA, PAPER, PAPER_LENET, PAPER_MLP, add_args
+from .figures import grid_figure, lossgrad_figure, lr_figure, validation_figure
 from .report import print_table, summarize
 from . import report
 
@@ -37,14 +37,15 @@ def _log_cell(log):
 
 def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, optimizer="sgd", progress=True,
         log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128, hyperparams=("lr",), executor=None,
-        max_cells=None, poll=10.0):
+        max_cells=None, poll=10.0, model="mlp"):
     """Train every cell; train_size (optional) keeps only the first samples of the training split. executor: a
     runner executor (default: local worker processes); max_cells: compute at most that many new cells. Writes
     runs.json, runs.csv, summary.csv / summary.json and the figures and returns the summary once every cell is
-    done; returns None when cells remain (max_cells reached: run again to continue)."""
+    done; returns None when cells remain (max_cells reached: run again to continue). model: "mlp" (sizes) or
+    "lenet" (LeNet-5)."""
     out = out_dir(out)
     settings = {"epochs": epochs, "sizes": list(sizes), "batch": batch, "optimizer": optimizer,
-                "hyperparams": list(hyperparams), "train_size": train_size}
+                "hyperparams": list(hyperparams), "train_size": train_size, "model": model}
     executor = executor or cells_runner.LocalExecutor()
     kw = {"log": log, "progress": progress, "poll": poll, "on_result": _log_cell(log)}
     with executor:
@@ -69,14 +70,24 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
         all_runs += runs[m]
         summary.append(summarize(runs[m], seeds))
     write_json(f"{out}/runs.json", all_runs)
-    report.write(out, all_runs, summary, {"epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
+    found = {"convergence": report.convergence(all_runs, summary), "claims": report.claims(summary, all_runs, model)}
+    report.write(out, all_runs, summary, {**found, "epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
                                           "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
-                                          "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams)})
-    print_table(summary)
+                                          "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams),
+                                          "model": model})
+    print_table(summary, model)
     if "lossgrad" in methods:
         lossgrad_figure([r for r in all_runs if r["method"] == "lossgrad"], f"{out}/lossgrad_lr.png")
     if any(m in NEEDS_BETA for m in methods):
         lr_figure(all_runs, summary, f"{out}/learning_rates.png")
+    what = f"{'MLP 784-512-256-10' if model == 'mlp' else 'LeNet-5'} on MNIST, {epochs} epochs"
+    validation_figure(all_runs, summary, f"{out}/validation_curves.png",
+                      f"validation accuracy of each method's best cell, {what}\n(seed {seeds[0]} thick, "
+                      f"seeds {', '.join(map(str, seeds[1:]))} thin)")
+    if len(lrs) > 1:
+        grid_figure(all_runs, summary, seeds[0], f"{out}/grid.png", f"test accuracy over the grid, {what}, "
+                    f"seed {seeds[0]}")
+    report.print_claims(found)
     return summary
 
 
@@ -95,7 +106,7 @@ def main(args):
         run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root,
             args.optimizer, not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes),
             batch=args.batch_size, hyperparams=tuple(args.hyperparams), executor=executor,
-            max_cells=args.max_cells)
+            max_cells=args.max_cells, model=args.model)
     except cells_runner.RunnerError as e:
         print(f"tinygrad-lr sweep: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None
@@ -104,4 +115,5 @@ def main(args):
         raise SystemExit(1) from None
 
 
-__all__ = ["run", "main", "add_args", "train_run", "grid", "load_data", "summarize", "print_table", "PAPER_MLP"]
+__all__ = ["run", "main", "add_args", "train_run", "grid", "load_data", "summarize", "print_table", "PAPER_MLP",
+           "PAPER_LENET", "PAPER"]

@@ -20,9 +20,13 @@ def _cycle(loader):
         yield from loader
 
 
-def load_data(root=None, train_size=None):
-    """MNIST as (train, val, test); train_size (optional) keeps only the first samples of the training split."""
-    (Xtr, ytr), val, test = mnist_split(root)
+MODELS = ("mlp", "lenet")  # Majumder et al. (2019)'s Table 1: the MLP 784-512-256-10 and LeNet-5 on MNIST
+
+
+def load_data(root=None, train_size=None, model="mlp"):
+    """MNIST as (train, val, test), flat for the MLP, (N, 1, 28, 28) for LeNet-5; train_size (optional) keeps only
+    the first samples of the training split."""
+    (Xtr, ytr), val, test = mnist_split(root, flatten=model == "mlp")
     return ((Xtr[:train_size], ytr[:train_size]) if train_size else (Xtr, ytr)), val, test
 
 
@@ -46,13 +50,16 @@ class _Counted:
 
 
 def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-              progress=False, hyperparams=("lr",), report=None):
-    """Train one MLP; returns test accuracy/loss, the learning-rate trajectory, the final adapted values and the
-    wall time. report (optional): called after every step with step, steps, epoch, epochs."""
+              progress=False, hyperparams=("lr",), report=None, model="mlp"):
+    """Train one MLP (model="lenet": one LeNet-5, sizes unused); returns test accuracy/loss, the learning-rate
+    trajectory, the final adapted values and the wall time. report (optional): called after every step with step,
+    steps, epoch, epochs."""
     from tinygrad_lr import datasets, models
     (Xtr, ytr), (Xva, yva), (Xte, yte) = data
+    if model not in MODELS:
+        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
     tl.manual_seed(seed)
-    model = models.MLP(list(sizes))
+    name, model = model, models.MLP(list(sizes)) if model == "mlp" else models.LeNet5()
     val_iter = _cycle(datasets.DataLoader(Xva, yva, batch_size=batch, shuffle=True, seed=seed + 1000))
 
     def val_closure():
@@ -71,7 +78,7 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
     test = evaluate(model, datasets.DataLoader(Xte, yte, batch_size=1000))
     acc = test.get("accuracy", 0.0)
     lrs = [h["lr"] for h in stepper.history] if isinstance(stepper, LRMethod) else [h["lr"] for h in hist]
-    return {"method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed, "epochs": epochs,
+    return {"model": name, "method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed, "epochs": epochs,
             "test_accuracy": acc if np.isfinite(test["loss"]) else 0.0, "test_loss": test["loss"],
             "train_loss": hist[-1]["loss"], "final_lr": lrs[-1] if lrs else lr, "lr_trace": lrs[::10],
             "skipped": getattr(stepper, "skipped", 0), "seconds": seconds,
@@ -86,29 +93,33 @@ def score(run):
 
 
 TASK = f"{__name__}:run_cell"
-_DATA = {}  # (root, train_size) -> data, loaded once per worker process
+_DATA = {}  # (root, train_size, model) -> data, loaded once per worker process
 
 
 def cell(method, lr, hyper_lr, seed, settings, root=None):
-    """One training run as a runner cell. settings: epochs, sizes, batch, optimizer, hyperparams, train_size (its
-    parameters); the data root is not one (it may differ between machines)."""
-    params = {"model": "mlp", "data": "mnist", "method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed,
-              "epochs": settings["epochs"], "sizes": list(settings["sizes"]), "batch": settings["batch"],
+    """One training run as a runner cell. settings: epochs, sizes, batch, optimizer, hyperparams, train_size and
+    model ("mlp", the default, or "lenet") (its parameters); the data root is not one (it may differ between
+    machines)."""
+    model = settings.get("model", "mlp")
+    params = {"model": model, "data": "mnist", "method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed,
+              "epochs": settings["epochs"], "sizes": list(settings["sizes"]) if model == "mlp" else [],
+              "batch": settings["batch"],
               "optimizer": settings["optimizer"], "train_size": settings["train_size"],
               "hyperparams": list(settings["hyperparams"]) if method in NEEDS_BETA else ["lr"]}
-    label = f"{method}_lr{lr}" + (f"_b{hyper_lr}" if method in NEEDS_BETA else "") + f"_s{seed}"
+    label = (("" if model == "mlp" else f"{model}_") + f"{method}_lr{lr}"
+             + (f"_b{hyper_lr}" if method in NEEDS_BETA else "") + f"_s{seed}")
     from ..common.runner import Cell
     return Cell(TASK, params, {"root": None if root is None else str(root)}, label)
 
 
 def run_cell(params, env, report):
     """The runner's task: train_run on MNIST (loaded once per process) for a cell's parameters."""
-    key = (env.get("root"), params["train_size"])
+    key = (env.get("root"), params["train_size"], params["model"])
     if key not in _DATA:
         _DATA[key] = load_data(*key)
     return train_run(params["method"], params["lr"], params["hyper_lr"], params["seed"], params["epochs"],
                      _DATA[key], tuple(params["sizes"]), params["batch"], params["optimizer"],
-                     hyperparams=tuple(params["hyperparams"]), report=report)
+                     hyperparams=tuple(params["hyperparams"]), report=report, model=params["model"])
 
 
 def grid_cells(method, lrs, hyper_lrs, seed, settings, root=None):
@@ -119,7 +130,7 @@ def grid_cells(method, lrs, hyper_lrs, seed, settings, root=None):
 
 
 def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-         progress=True, log=print, hyperparams=("lr",)):
+         progress=True, log=print, hyperparams=("lr",), model="mlp"):
     """One method's runs: every (η̄, β) cell with seeds[0] (η̄ only for AdaDelta, β only where NEEDS_BETA), then
     the best cell with each of the other seeds."""
     betas = hyper_lrs if method in NEEDS_BETA else [0.0]
@@ -129,14 +140,14 @@ def grid(method, lrs, hyper_lrs, seeds, epochs, data, sizes=(784, 512, 256, 10),
     bar = _progress(len(cells) + len(seeds) - 1, f"sweep {method}", progress)
     for e, b in cells:
         runs.append(train_run(method, e, b, seeds[0], epochs, data, sizes, batch, optimizer,
-                              hyperparams=hyperparams))
+                              hyperparams=hyperparams, model=model))
         log(f"[{method}] lr {e} hyper_lr {b} seed {seeds[0]}: test accuracy {runs[-1]['test_accuracy']:.4f} "
             f"({runs[-1]['seconds']:.0f} s)")
         bar.update()
     best = max(runs, key=score)
     for s in seeds[1:]:
         runs.append(train_run(method, best["lr"], best["hyper_lr"], s, epochs, data, sizes, batch, optimizer,
-                              hyperparams=hyperparams))
+                              hyperparams=hyperparams, model=model))
         log(f"[{method}] best cell, seed {s}: test accuracy {runs[-1]['test_accuracy']:.4f}")
         bar.update()
     bar.close()
