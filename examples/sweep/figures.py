@@ -80,6 +80,8 @@ def grid_figure(runs, summary, seed, path, title=""):
     plt = pyplot()
     methods = [s["method"] for s in summary if len({r["hyper_lr"] for r in runs if r["method"] == s["method"]}) > 1
                or s["method"] in ("sgd", "expdecay")]
+    if not methods:
+        return None
     fig, axes = plt.subplots(1, len(methods), figsize=(3.4 * len(methods), 3.6), sharey=True, squeeze=False)
     ok = [100 * r["test_accuracy"] for r in runs if r["seed"] == seed and r["test_accuracy"] > 0.2]
     floor = np.floor(min(ok)) - 1 if ok else 0.0
