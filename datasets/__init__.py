@@ -1,6 +1,7 @@
 """Datasets for tinygrad_lr: downloaded on first use, checksum-verified, cached under a data root.
 
-The data root is the `root` argument, else $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr.
+The data root is the `root` argument, else $TINYGRAD_LR_DATA, else ../shared/data beside a source checkout when
+it holds the set, else ~/.cache/tinygrad_lr (download.data_root).
 """
 from .cifar import CIFAR10_CLASSES, RestrictedUnpickler, load_cifar10, load_cifar100
 from .download import ChecksumError, DatasetError, DatasetNotFoundError, data_root, extract_tar, fetch, fetch_all

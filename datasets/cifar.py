@@ -98,7 +98,7 @@ def _load(which, root, split, download, normalize, label_key, mean, std):
     info = _SETS[which]
     files = info["files"]
     check_split(split, tuple(files))
-    d = data_root(root) / info["folder"]
+    d = data_root(root, info["folder"]) / info["folder"]
     tree = d / info["top"]
 
     def repair():  # (re-)extract the tree from the verified archive, replacing a missing or damaged one

@@ -41,10 +41,27 @@ class ChecksumError(DatasetError):
         super().__init__(msg)
 
 
-def data_root(root=None):
-    """The data folder: `root` if given, else $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr."""
+def shared_data():
+    """`../shared/data` beside a source checkout (the folder `make demo` and the tests use on machines without
+    internet), or None when tinygrad_lr does not run from a checkout or the folder is absent."""
+    from tinygrad_lr import _checkout
+    if not os.path.isfile(os.path.join(_checkout.ROOT, "setup.cfg")):
+        return None
+    d = Path(_checkout.ROOT).parent / "shared" / "data"
+    return d if d.is_dir() else None
+
+
+def data_root(root=None, folder=None):
+    """The data folder, the same rule for every loader and command: `root` if given, else $TINYGRAD_LR_DATA, else
+    ../shared/data beside a source checkout when it holds `folder` (a data set's sub-folder such as "mnist"),
+    else ~/.cache/tinygrad_lr (where a missing set is downloaded)."""
     if root is None:
-        root = os.environ.get("TINYGRAD_LR_DATA") or Path.home() / ".cache" / "tinygrad_lr"
+        root = os.environ.get("TINYGRAD_LR_DATA")
+    if root is None and folder is not None:
+        shared = shared_data()
+        root = shared if shared is not None and (shared / folder).is_dir() else None
+    if root is None:
+        root = Path.home() / ".cache" / "tinygrad_lr"
     return Path(root).expanduser()
 
 

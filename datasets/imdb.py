@@ -81,7 +81,7 @@ def load_imdb(root=None, split="train", vocab_size=20000, max_len=256, download=
     check_split(split, ("train", "test"))
     if vocab_size < 1 or max_len < 1:
         raise ValueError(f"vocab_size and max_len must be positive, got {vocab_size} and {max_len}")
-    d = data_root(root) / "imdb"
+    d = data_root(root, "imdb") / "imdb"
     cache = d / f"imdb_v{_CACHE_VERSION}_vocab{vocab_size}_len{max_len}.npz"
     if cache.is_file():
         try:

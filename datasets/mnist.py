@@ -57,7 +57,7 @@ def parse_idx(data, ndim, name="IDX data"):
 
 def _load(folder, mirrors, sha256, gunzip, mean, std, root, split, download, normalize, flatten):
     check_split(split, tuple(SPLITS))
-    d = data_root(root) / folder
+    d = data_root(root, folder) / folder
     specs = [dict(urls=[m + f + ".gz" for m in mirrors], dest=d / (f + ".gz"), sha256=sha256[f], gunzip=gunzip)
              for f in SPLITS[split]]
     img_path, lbl_path = fetch_all(specs, download=download)

@@ -103,6 +103,26 @@ def test_data_root_order(monkeypatch, tmp_path):
     assert datasets.data_root() == Path.home() / ".cache" / "tinygrad_lr"
 
 
+def test_data_root_finds_shared_data_beside_the_checkout(monkeypatch, tmp_path):
+    """With no root and no $TINYGRAD_LR_DATA, a set that ../shared/data (beside the checkout) holds is read there,
+    the way `make demo` finds it; a set it does not hold goes to the cache (never downloaded into shared/)."""
+    from tinygrad_lr import _checkout
+    repo, shared = tmp_path / "repo", tmp_path / "shared" / "data"
+    (shared / "mnist").mkdir(parents=True)
+    repo.mkdir()
+    (repo / "setup.cfg").write_text("")
+    monkeypatch.setattr(_checkout, "ROOT", str(repo))
+    monkeypatch.delenv("TINYGRAD_LR_DATA", raising=False)
+    assert datasets.data_root(None, "mnist") == shared
+    assert datasets.data_root(None, "cifar-10") == Path.home() / ".cache" / "tinygrad_lr"
+    assert datasets.data_root(tmp_path / "arg", "mnist") == tmp_path / "arg"
+    monkeypatch.setenv("TINYGRAD_LR_DATA", str(tmp_path / "env"))
+    assert datasets.data_root(None, "mnist") == tmp_path / "env"
+    monkeypatch.delenv("TINYGRAD_LR_DATA")
+    (repo / "setup.cfg").unlink()  # an installed copy: no checkout, no shared folder
+    assert datasets.data_root(None, "mnist") == Path.home() / ".cache" / "tinygrad_lr"
+
+
 def test_idx_parsing_checks():
     good = struct.pack(">IIII", 0x803, 2, 2, 3) + bytes(12)
     assert datasets.parse_idx(good, 3).shape == (2, 2, 3)

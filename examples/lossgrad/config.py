@@ -64,7 +64,7 @@ def add_args(p):
                    help="use only the first N training images (a reduced budget; default all 60,000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-root", default=None, help="the data folder (default $TINYGRAD_LR_DATA, else "
-                   "~/.cache/tinygrad_lr)")
+                   "../shared/data beside the checkout, else ~/.cache/tinygrad_lr)")
     p.add_argument("--out", default="runs/lossgrad_tables", help="output folder; one sub-folder per cell")
     p.add_argument("--jobs", type=int, default=1, help="cells run at once (worker processes)")
     p.add_argument("--no-plots", action="store_true")

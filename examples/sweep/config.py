@@ -42,7 +42,8 @@ def add_args(p):
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
     p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); with --executor dask "
+                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
+                        "~/.cache/tinygrad_lr); with --executor dask "
                         "it is read on the workers")
     p.add_argument("--out", default="runs/sweep",
                    help="output folder; each finished run is kept in <out>/cells/ and not run again")

@@ -56,7 +56,8 @@ def add_args(p):
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr)")
+                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
+                        "~/.cache/tinygrad_lr)")
     p.add_argument("--out", default="runs/train")
     p.add_argument("--resume", action="store_true",
                    help="continue from <out>/checkpoint.npz if it exists (written with the same settings)")

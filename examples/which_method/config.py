@@ -61,7 +61,8 @@ def add_args(p):
     p.add_argument("--val-size", type=int, default=10000,
                    help="validation samples, taken from MNIST's training set (the validation curve; the Val methods)")
     p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); with --executor dask "
+                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
+                        "~/.cache/tinygrad_lr); with --executor dask "
                         "it is read on the workers")
     p.add_argument("--out", default="runs/which_method",
                    help="output folder; each finished run is kept in <out>/cells/ and not run again")
