@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # (tests locate that folder themselves and pass it as the data root).
 SHARED_DATA := $(wildcard $(abspath ../shared/data))
 
-.PHONY: test demo bench install clean
+.PHONY: test demo bench docs install clean
 
 $(VENV)/.installed: setup.cfg pyproject.toml $(wildcard */__init__.py)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,5 +31,10 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 bench: $(if $(filter 1,$(BENCH_TORCH)),$(VENV)/.bench-installed,install)
 	$(PY) -m benchmarks $(if $(filter 1,$(BENCH_TORCH)),,--no-torch) $(BENCH_ARGS)
 
+# The API reference, from the docstrings (pdoc, in the dev extra): one HTML page per module in docs/api/ (not
+# committed); open docs/api/index.html. Any pdoc warning (an import or a docstring it cannot read) fails it.
+docs: install
+	$(PY) docs/build_api.py docs/api
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info docs/api

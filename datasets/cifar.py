@@ -36,7 +36,8 @@ _ALLOWED = {
 
 
 class RestrictedUnpickler(pickle.Unpickler):
-    """Unpickler that resolves only numpy array/dtype reconstruction and plain builtin types."""
+    """Unpickler that resolves only numpy array/dtype reconstruction and plain builtin types; constructed as
+    pickle.Unpickler (a binary file and its options)."""
 
     def find_class(self, module, name):
         try:
@@ -129,12 +130,15 @@ def _load(which, root, split, download, normalize, label_key, mean, std):
 
 
 def load_cifar10(root=None, split="train", download=True, normalize=False):
-    """CIFAR-10 as (X float32 (N, 3, 32, 32) in [0, 1], y int64 in 0..9); normalize: per-channel mean/std."""
+    """CIFAR-10 as (X float32 (N, 3, 32, 32) in [0, 1], y int64 in 0..9); normalize: per-channel mean/std.
+    root: the data root (None: $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); split: "train" or "test"; download: fetch
+    missing files (False: only use what is there, else DatasetNotFoundError)."""
     return _load("cifar10", root, split, download, normalize, "labels", CIFAR10_MEAN, CIFAR10_STD)
 
 
 def load_cifar100(root=None, split="train", download=True, normalize=False, label="fine"):
-    """CIFAR-100 as load_cifar10, with label="fine" (100 classes) or "coarse" (20 superclasses)."""
+    """CIFAR-100 as load_cifar10 (root, split, download and normalize the same), with label="fine" (100
+    classes) or "coarse" (20 superclasses)."""
     if label not in ("fine", "coarse"):
         raise ValueError(f"unknown label {label!r}; valid labels are 'fine', 'coarse'")
     return _load("cifar100", root, split, download, normalize, f"{label}_labels", CIFAR100_MEAN, CIFAR100_STD)

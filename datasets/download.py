@@ -17,7 +17,8 @@ class DatasetError(RuntimeError):
 
 
 class DatasetNotFoundError(DatasetError):
-    """Files are missing and could not be downloaded. `missing` holds (path, urls) pairs."""
+    """Files are missing and could not be downloaded. `missing` holds (path, urls) pairs; `reasons` the errors
+    met on the way (one line each in the message)."""
 
     def __init__(self, missing, reasons=()):
         self.missing, self.reasons = [(Path(p), list(u)) for p, u in missing], list(reasons)
@@ -32,7 +33,8 @@ class DatasetNotFoundError(DatasetError):
 
 
 class ChecksumError(DatasetError):
-    """A cached file has the wrong checksum and no mirror gave a good copy."""
+    """A cached file has the wrong checksum and no mirror gave a good copy: the file at path, the checksum
+    algorithm algo ("sha256" or "md5"), the expected and actual digests, and the reasons the mirrors failed."""
 
     def __init__(self, path, algo, expected, actual, reasons=()):
         self.path, self.expected, self.actual = Path(path), expected, actual
@@ -128,6 +130,14 @@ def fetch(urls, dest, sha256=None, md5=None, gunzip=False, download=True, opener
     does not is fetched again. Downloads go to a temporary file in the same folder that replaces `dest` only
     once it verifies, so `dest` never holds a partial file. `gunzip=True` checks the digests of the gunzipped
     content (MNIST mirrors re-gzip the canonical files).
+
+    Args:
+        urls: a URL or a list of mirror URLs, tried in order.
+        dest: the file's path (a str or Path).
+        sha256, md5: the expected hex digests (either, or both; None: not checked).
+        gunzip: check the digests of the gunzipped content.
+        download: try the mirrors when dest is missing or bad (False: raise instead).
+        opener: a function url -> a readable response (default: urllib's urlopen; tests pass a fake).
     """
     urls, dest = [urls] if isinstance(urls, str) else list(urls), Path(dest)
     opener = opener or _urlopen
@@ -183,7 +193,8 @@ def remove_empty(folders):
 
 
 def fetch_all(specs, download=True, opener=None):
-    """fetch() each dict in `specs` (keys: urls, dest, sha256, md5, gunzip); one error names every missing file."""
+    """fetch() each dict in `specs` (keys: urls, dest, sha256, md5, gunzip), with download and opener as fetch's;
+    one error names every missing file. Returns the paths."""
     missing, reasons, out = [], [], []
     for spec in specs:
         try:

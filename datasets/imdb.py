@@ -21,7 +21,8 @@ _CACHE_VERSION = 1
 
 
 def tokenize(text):
-    """Lowercase, drop <br /> tags, split on anything that is not a letter or digit (keeping inner apostrophes)."""
+    """The words of the string text: lowercase, drop <br /> tags, split on anything that is not a letter or digit
+    (keeping inner apostrophes)."""
     return _WORD.findall(_BR.sub(" ", text.lower()))
 
 
@@ -77,6 +78,10 @@ def load_imdb(root=None, split="train", vocab_size=20000, max_len=256, download=
     The vocabulary comes from the training reviews only. Reviews keep their first `max_len` tokens and are
     padded with 0 at the end; see encode(). Both splits are cached together in root/imdb as a .npz (no pickle).
     `len(vocab)` (= vocab_size + 2 with a full vocabulary) is the embedding table size a model needs.
+
+    root: the data root (None: $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); split: "train" or "test";
+    vocab_size: the most frequent words kept; download: fetch missing files (False: only use what is there, else
+    DatasetNotFoundError).
     """
     check_split(split, ("train", "test"))
     if vocab_size < 1 or max_len < 1:

@@ -16,6 +16,15 @@ class DataLoader:
     every epoch, is the same for the same seed, and is restored exactly by load_state_dict(), mid-epoch too.
     seed=None draws the seed from tinygrad_lr's CPU generator, so tinygrad_lr.manual_seed() fixes it.
     A pass abandoned part-way (e.g. next(iter(loader))) counts as an epoch: the next iter() starts a fresh one.
+
+    Args:
+        X: the inputs (an array or a Tensor), samples along dim 0.
+        y: the targets, as many as X's samples, or None.
+        batch_size: samples per batch.
+        shuffle: a new order every epoch (see above); False: in order.
+        seed: the shuffling seed (None: drawn from tinygrad_lr's CPU generator).
+        drop_last: drop a last, smaller batch.
+        device: where the batches go (None: the default device).
     """
 
     def __init__(self, X, y=None, batch_size=128, shuffle=False, seed=None, drop_last=False, device=None):
@@ -59,12 +68,15 @@ class DataLoader:
         return {"seed": self.seed, "epoch": self.epoch, "batch": self.batch}
 
     def load_state_dict(self, state):
+        """Resume where state_dict() was taken (state: what it returned): the next iter() serves the rest of that
+        epoch."""
         self.seed, self.epoch, self.batch = (int(state[k]) for k in ("seed", "epoch", "batch"))
         self._resumed = True
 
 
 def train_val_split(X, y, val_size=0.1, seed=0):
-    """Random disjoint split: ((X_train, y_train), (X_val, y_val)); val_size is a count or a fraction in (0, 1)."""
+    """Random disjoint split of the arrays X and y: ((X_train, y_train), (X_val, y_val)); val_size is a count or a
+    fraction in (0, 1); the permutation comes from NumPy's generator seeded with seed."""
     X, y = _as_numpy(X), _as_numpy(y)
     n = len(X)
     if len(y) != n:

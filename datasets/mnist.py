@@ -42,7 +42,8 @@ def check_split(split, valid):
 
 
 def parse_idx(data, ndim, name="IDX data"):
-    """Parse an IDX file of unsigned bytes (magic 0x00000800 + ndim) into a uint8 array of its stated shape."""
+    """Parse an IDX file of unsigned bytes (magic 0x00000800 + ndim), its bytes given as data, into a uint8 array
+    of its stated shape; name: what error messages call it."""
     if len(data) < 4 + 4 * ndim:
         raise ValueError(f"{name}: too short for an IDX header ({len(data)} bytes)")
     magic = int.from_bytes(data[:4], "big")
@@ -79,12 +80,16 @@ def load_mnist(root=None, split="train", download=True, normalize=False, flatten
 
     normalize=True standardises with the training set's mean/std (0.1307, 0.3081). Files live in root/mnist
     and are verified by the sha256 of their uncompressed content.
+
+    root: the data root (None: $TINYGRAD_LR_DATA, else ~/.cache/tinygrad_lr); split: "train" or "test";
+    download: fetch missing files (False: only use what is there, else DatasetNotFoundError).
     """
     return _load("mnist", MNIST_MIRRORS, MNIST_SHA256, True, MNIST_MEAN, MNIST_STD,
                  root, split, download, normalize, flatten)
 
 
 def load_fashion_mnist(root=None, split="train", download=True, normalize=False, flatten=False):
-    """Fashion-MNIST, as load_mnist (files in root/fashion-mnist, verified by the sha256 of the .gz files)."""
+    """Fashion-MNIST, as load_mnist (files in root/fashion-mnist, verified by the sha256 of the .gz files; root,
+    split, download, normalize and flatten the same)."""
     return _load("fashion-mnist", FASHION_MIRRORS, FASHION_SHA256, False, FASHION_MEAN, FASHION_STD,
                  root, split, download, normalize, flatten)

@@ -4,7 +4,8 @@ from tinygrad_lr import nn
 class Autoencoder(nn.Sequential):
     """LOSSGRAD's Fashion-MNIST autoencoder (Wójcik, Maziarka & Tabor 2019, "LOSSGRAD: automatic learning rate in
     gradient descent", arXiv:1902.07656, Table 7): 784-200-100-50-100-200-784, ReLU between layers, sigmoid output
-    (pixels in [0, 1]); trained with the mean squared error."""
+    (pixels in [0, 1]); trained with the mean squared error. sizes: the layer widths, input first (the input is
+    flattened)."""
 
     def __init__(self, sizes=(784, 200, 100, 50, 100, 200, 784)):
         layers = [nn.Flatten()]

@@ -7,7 +7,7 @@ class LeNet5(nn.Sequential):
     conv 16@5x5 -> ReLU -> max-pool 2 -> 120 -> 84 -> 10. ReLU and max-pooling replace the original
     scaled tanh and subsampling, as in most modern reproductions (Majumder, Donini & Chaudhari 2019, "Learning the
     learning rate for gradient descent by gradient descent", whose Table 1 trains a LeNet on MNIST, do not specify
-    them)."""
+    them). num_classes: outputs of the last layer; in_channels: channels of the input images."""
 
     def __init__(self, num_classes=10, in_channels=1):
         super().__init__(

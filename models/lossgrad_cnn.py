@@ -9,7 +9,7 @@ class LossgradCNN(nn.Sequential):
     The table is garbled in the text of the paper we worked from (docs/sources.md); this reading gives exactly the
     output sizes it lists. The paper initialises weights from a normal distribution and biases to a constant, but
     that text lost both values, so the layers keep torch's default initialisation (re-initialise with
-    model.apply(...) and nn.init if needed)."""
+    model.apply(...) and nn.init if needed). num_classes: outputs of the last layer."""
 
     def __init__(self, num_classes=10):
         super().__init__(

@@ -15,7 +15,17 @@ class LSTMClassifier(nn.Module):
     nothing. Pass `lengths` to override.
 
     With vocab_size=None it reads float features directly: MNIST row by row is input (N, 28, 28) (or (N, 1, 28, 28))
-    = 28 steps of 28 features (input_size=28)."""
+    = 28 steps of 28 features (input_size=28).
+
+    Args:
+        vocab_size: the number of token ids (an Embedding first), or None for float features.
+        embed_dim: the embedding size.
+        hidden_size: the LSTM's hidden size per direction.
+        num_layers: stacked LSTM layers.
+        bidirectional: a bidirectional LSTM (the last states of both directions feed the Linear).
+        num_classes: outputs of the Linear (1: one logit for binary classification).
+        input_size: features per step when vocab_size is None.
+        padding_idx: the padding token id (its embedding is 0 and sets the lengths)."""
 
     def __init__(self, vocab_size=None, embed_dim=100, hidden_size=128, num_layers=1, bidirectional=False,
                  num_classes=10, input_size=None, padding_idx=0):

@@ -5,7 +5,8 @@ ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 
 class MLP(nn.Sequential):
     """Flatten, then Linear layers of the given sizes with an activation between them (none after the last):
-    MLP([784, 512, 256, 10]) is RT-HPO's MNIST MLP, MLP([784, 500, 300, 100, 10]) LOSSGRAD's."""
+    MLP([784, 512, 256, 10]) is RT-HPO's MNIST MLP, MLP([784, 500, 300, 100, 10]) LOSSGRAD's. sizes: the widths,
+    input first; activation: "relu", "tanh" or "sigmoid"."""
 
     def __init__(self, sizes, activation="relu"):
         if activation not in ACTIVATIONS:

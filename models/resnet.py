@@ -26,6 +26,11 @@ class PadShortcut(nn.Module):
 
 
 class BasicBlock(nn.Module):
+    """The two-convolution residual block: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)), 3x3 convolutions
+    without bias. cin, cout: input and output channels; stride: of the first convolution (and the shortcut);
+    shortcut: "A" (zero-padding) or "B" (1x1 convolution + BatchNorm) where the shape changes (the identity
+    otherwise)."""
+
     def __init__(self, cin, cout, stride=1, shortcut="B"):
         super().__init__()
         if shortcut not in ("A", "B"):
@@ -47,7 +52,14 @@ class BasicBlock(nn.Module):
 
 class ResNet(nn.Module):
     """Stem conv 3x3 + BatchNorm + ReLU -> stages (layer1, layer2, ...) of BasicBlocks, the first block of each later
-    stage striding 2 -> global average pool -> Linear. Parameter names follow torchvision ("layer1.0.bn1.weight")."""
+    stage striding 2 -> global average pool -> Linear. Parameter names follow torchvision ("layer1.0.bn1.weight").
+
+    Args:
+        blocks: the number of BasicBlocks of each stage, e.g. [3, 3, 3].
+        widths: the channels of each stage, e.g. [16, 32, 64] (the stem has widths[0]).
+        num_classes: outputs of the final Linear.
+        in_channels: channels of the input images.
+        shortcut: "A" (zero-padding) or "B" (1x1 convolution + BatchNorm) where the shape changes."""
 
     def __init__(self, blocks, widths, num_classes=10, in_channels=3, shortcut="B"):
         super().__init__()
@@ -71,12 +83,21 @@ class ResNet(nn.Module):
 
 
 def resnet18(num_classes=10, shortcut="B"):
+    """ResNet-18 for 32x32 inputs: stages of 2 blocks of 64, 128, 256, 512 channels (11.17M parameters with the
+    default shortcut "B"). num_classes: outputs; shortcut: "A" (zero-padding) or "B" (1x1 convolution + BatchNorm) where
+    the shape changes."""
     return ResNet([2, 2, 2, 2], [64, 128, 256, 512], num_classes, shortcut=shortcut)
 
 
 def resnet20(num_classes=10, shortcut="A"):
+    """The paper's CIFAR ResNet-20: 3 stages of 3 blocks, 16, 32, 64 channels (0.27M parameters). num_classes:
+    outputs; shortcut: "A" (zero-padding) or "B" (1x1 convolution + BatchNorm) where the shape changes (the paper's is
+    "A")."""
     return ResNet([3, 3, 3], [16, 32, 64], num_classes, shortcut=shortcut)
 
 
 def resnet56(num_classes=10, shortcut="A"):
+    """The paper's CIFAR ResNet-56: 3 stages of 9 blocks, 16, 32, 64 channels (0.85M parameters). num_classes:
+    outputs; shortcut: "A" (zero-padding) or "B" (1x1 convolution + BatchNorm) where the shape changes (the paper's is
+    "A")."""
     return ResNet([9, 9, 9], [16, 32, 64], num_classes, shortcut=shortcut)

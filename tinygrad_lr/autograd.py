@@ -19,6 +19,7 @@ _enabled = [True]   # grad mode; a list so the walk can flip it without `global`
 
 
 def is_grad_enabled():
+    """True unless inside no_grad (or a backward without create_graph): whether ops record a graph now."""
     return _enabled[0]
 
 
@@ -49,12 +50,14 @@ class _GradMode:
 
 
 class no_grad(_GradMode):
-    """Context manager / decorator: ops inside record no graph."""
+    """Context manager / decorator: ops inside record no graph (as torch.no_grad). `with no_grad():`,
+    `@no_grad` or `@no_grad()`; fn is the function being decorated (given by the `@no_grad` form)."""
     mode = False
 
 
 class enable_grad(_GradMode):
-    """Context manager / decorator: turn graph recording back on (e.g. inside no_grad)."""
+    """Context manager / decorator: turn graph recording back on (e.g. inside no_grad), as torch.enable_grad;
+    fn is the function being decorated (given by the `@enable_grad` form)."""
     mode = True
 
 
@@ -260,7 +263,13 @@ def _root_grads(outputs, grad_outputs):
 
 
 def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
-    """tensor.backward(): accumulate d(tensor)/d(leaf) into every leaf's .grad, as torch.Tensor.backward."""
+    """tensor.backward(): accumulate d(tensor)/d(leaf) into every leaf's .grad, as torch.Tensor.backward.
+
+    Args:
+        gradient: d(loss)/d(tensor), a Tensor (or array) of tensor's shape; None for a one-element tensor (1).
+        retain_graph: keep the graph for another backward through it; None: as create_graph.
+        create_graph: record the backward pass itself, so that the .grad it leaves is differentiable again
+            (grad-of-grad); False costs no more than a plain backward."""
     if not tensor.requires_grad:
         raise RuntimeError("backward() on a tensor that does not require grad and has no grad_fn")
     retain = create_graph if retain_graph is None else retain_graph
@@ -269,7 +278,16 @@ def backward(tensor, gradient=None, retain_graph=None, create_graph=False):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
-    """Gradients of outputs w.r.t. inputs (sum over outputs weighted by grad_outputs); leaves .grad untouched."""
+    """Gradients of outputs w.r.t. inputs (sum over outputs weighted by grad_outputs); leaves .grad untouched, as
+    torch.autograd.grad. Returns a tuple, one gradient per input.
+
+    Args:
+        outputs: a Tensor or a sequence of them.
+        inputs: a Tensor or a sequence of them, each requiring grad.
+        grad_outputs: one weight per output (d(loss)/d(output)); None: ones for one-element outputs.
+        retain_graph: keep the graph for another backward through it; None: as create_graph.
+        create_graph: record the backward pass, so the gradients are differentiable again (double backprop).
+        allow_unused: return None for an input the outputs do not depend on, instead of raising."""
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for i, x in enumerate(inputs):
         if not x.requires_grad:
@@ -294,7 +312,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def jvp(outputs, inputs, tangents, create_graph=False):
     """Forward-mode Jacobian-vector products: d(outputs) when inputs move along tangents, pushed through the
     graph already recorded from inputs to outputs (parents before children, each op's jvp rule). Returns a
-    tuple, one tangent per output (zeros where an output does not depend on the inputs)."""
+    tuple, one tangent per output (zeros where an output does not depend on the inputs).
+
+    Args:
+        outputs: a Tensor or a sequence of them, computed from inputs with the graph recorded.
+        inputs: a Tensor or a sequence of them (any tensors of the graph, leaves or not).
+        tangents: one direction per input, of its shape (None: zero).
+        create_graph: record the tangent computation, so the result is differentiable again."""
     outputs, inputs, tangents = _as_tuple(outputs), _as_tuple(inputs), _as_tuple(tangents)
     if len(inputs) != len(tangents):
         raise ValueError(f"jvp: {len(inputs)} inputs but {len(tangents)} tangents")
@@ -326,7 +350,8 @@ def hvp(output, inputs, v, create_graph=False, retain_graph=None):
     `output` is a scalar Tensor built from `inputs`, or a callable: hvp(f, inputs, v) evaluates f(*inputs) on
     fresh leaves (on views of the inputs when create_graph=True, so that H·v stays differentiable w.r.t. them, as
     torch.autograd.functional.hvp). `v` matches `inputs` (a Tensor or a sequence of them). Returns a tuple, one
-    H·v per input.
+    H·v per input. create_graph: record the second backward too, so H·v is differentiable again; retain_graph:
+    keep that graph for another backward (None: as create_graph).
     """
     inputs, v = _as_tuple(inputs), _as_tuple(v)
     if len(v) != len(inputs):

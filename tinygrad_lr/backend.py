@@ -43,6 +43,7 @@ def set_default_device(device):
 
 
 def get_default_device():
+    """The device new tensors go to when none is given ("cpu" or "cuda:N"; see set_default_device)."""
     return _default[0]
 
 
@@ -66,6 +67,7 @@ def cupy():
 
 
 def cuda_available():
+    """True when CuPy is installed and a CUDA GPU is usable (as torch.cuda.is_available)."""
     try:
         cupy()
         return True
@@ -79,14 +81,14 @@ def xp(device):
 
 
 def device_of(arr):
-    """Canonical device of a raw array (NumPy -> 'cpu', CuPy -> 'cuda:N')."""
+    """Canonical device of a raw array arr (NumPy -> 'cpu', CuPy -> 'cuda:N')."""
     if isinstance(arr, (np.ndarray, np.generic)):
         return "cpu"
     return f"cuda:{arr.device.id}"
 
 
 def to_device(arr, device):
-    """Copy a raw array to `device` (a no-op when it is already there)."""
+    """Copy a raw array arr to `device`, a canonical device string (a no-op when it is already there)."""
     if device == "cpu":
         if isinstance(arr, (np.ndarray, np.generic)):
             return np.asarray(arr)
@@ -97,6 +99,7 @@ def to_device(arr, device):
 
 
 def to_host(arr):
+    """The raw array arr as a NumPy array (copied from a GPU)."""
     return to_device(arr, "cpu")
 
 
@@ -107,7 +110,8 @@ def scatter_add(target, index, values):
 
 
 def manual_seed(seed):
-    """Seed every device's generator (tinygrad_lr.manual_seed)."""
+    """Seed every device's generator with the int seed (tinygrad_lr.manual_seed, as torch.manual_seed): the
+    generators restart from it on first use."""
     global _seed
     _seed = int(seed)
     _rngs.clear()
@@ -123,7 +127,8 @@ def rng(device):
 class CudaRng:
     """Random numbers on a GPU with a state that can be saved. CuPy's generators cannot report or restore their
     state, so every draw uses a fresh CuPy generator seeded by (seed, number of draws so far): the state is just
-    those two integers. Offers the draws the library uses: random, standard_normal, integers."""
+    those two integers. Offers the draws the library uses: random, standard_normal, integers. device: a canonical
+    "cuda:N"; seed: an int (entropy for numpy.random.SeedSequence)."""
 
     def __init__(self, device, seed):
         self.device = device
@@ -161,12 +166,13 @@ def rng_devices():
 
 
 def rng_state(device="cpu"):
-    """Generator state as plain data (for checkpoints)."""
+    """The generator state of `device` as plain data (for checkpoints)."""
     r = rng(device)
     return r.state if isinstance(r, CudaRng) else r.bit_generator.state
 
 
 def set_rng_state(state, device="cpu"):
+    """Restore the generator of `device` to `state`, as rng_state(device) returned it."""
     r = rng(device)
     if isinstance(r, CudaRng):
         r.state = state

@@ -52,7 +52,8 @@ def _decode(obj, arrays):
 
 
 def save(path, state):
-    """Write a nested dict of arrays / Tensors / numbers / strings to `path` (.npz), atomically."""
+    """Write `state`, a nested dict (or list, tuple) of arrays / Tensors / numbers / strings / None, to `path`
+    (.npz), atomically: a temporary file in the same folder replaces it only once fully written."""
     arrays = {}
     meta = json.dumps(_encode(state, "", arrays))
     arrays[_META] = np.array(meta)
@@ -104,7 +105,8 @@ def _remove_stale_temporaries(path):
 
 
 def load(path):
-    """Read a checkpoint written by save() (no pickle is ever loaded)."""
+    """Read the checkpoint at `path` written by save() (no pickle is ever loaded): the nested state, arrays as
+    NumPy arrays. A ValueError if the file is truncated or not a checkpoint."""
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}

@@ -22,43 +22,50 @@ def _pair(v, name):
 
 
 def relu(x):
+    """max(x, 0) elementwise;  d/dx = 1 where x > 0, else 0 (x.relu())."""
     return x.relu()
 
 
 def sigmoid(x):
+    """σ(x) = 1/(1 + e^-x) elementwise;  d/dx = σ(x)·(1 - σ(x)) (x.sigmoid())."""
     return x.sigmoid()
 
 
 def tanh(x):
+    """tanh(x) elementwise;  d/dx = 1 - tanh²(x) (x.tanh())."""
     return x.tanh()
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """x where x > 0, else negative_slope·x (inplace is accepted and ignored: a new tensor is returned)."""
+    """input where input > 0, else negative_slope·input (inplace is accepted and ignored: a new tensor is
+    returned)."""
     return input.leaky_relu(negative_slope)
 
 
 def gelu(input, approximate="none"):
-    """x·Φ(x) (Φ via erf), or with approximate="tanh" torch's tanh approximation."""
+    """input·Φ(input) (Φ the standard normal CDF, via erf), or with approximate="tanh" torch's tanh
+    approximation."""
     return input.gelu(approximate)
 
 
 def elu(input, alpha=1.0, inplace=False):
+    """input where input > 0, else alpha·(e^input - 1) (inplace is accepted and ignored: a new tensor is
+    returned)."""
     return input.elu(alpha)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    """log(1 + e^{βx})/β, linear where βx > threshold (as torch)."""
+    """log(1 + e^{β·input})/β with β = beta, and input itself where β·input > threshold (as torch)."""
     return input.softplus(beta, threshold)
 
 
 def silu(input, inplace=False):
-    """x·σ(x)."""
+    """input·σ(input) (inplace is accepted and ignored: a new tensor is returned)."""
     return input.silu()
 
 
 def logsigmoid(input):
-    """log σ(x) = -softplus(-x), finite for any x."""
+    """log σ(input) = -softplus(-input), finite for any input."""
     return -(-input).softplus()
 
 
@@ -69,7 +76,8 @@ def _shift(x, dim):
 
 
 def logsumexp(x, dim=None, keepdim=False):
-    """log Σ exp(x), shifted by the (constant) max so ±1e4 stays finite; the shift cancels in every derivative."""
+    """log Σ exp(x) over dim (an int, a tuple, or None for all), shifted by the (constant) max so ±1e4 stays
+    finite; the shift cancels in every derivative. keepdim: keep the reduced dims with size 1."""
     m = _shift(x, dim)
     out = (x - m).exp().sum(dim, keepdim=True).log() + m
     if keepdim:
@@ -79,13 +87,15 @@ def logsumexp(x, dim=None, keepdim=False):
 
 
 def softmax(x, dim=-1):
+    """e^x / Σ e^x along dim (the max subtracted first, as a constant, so nothing overflows); its derivative is
+    that of the composition: J = diag(s) - s·sᵀ per slice."""
     e = (x - x.detach().amax(dim, keepdim=True)).exp()
     return e / e.sum(dim, keepdim=True)
 
 
 def log_softmax(x, dim=-1):
-    """x - logsumexp(x) as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max is added
-    back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
+    """x - logsumexp(x) along dim as one op (ops.nn.LogSoftmax): (x - max) - log Σ exp(x - max), so no large max
+    is added back and subtracted again, which would cost float32 all its digits at |x| ~ 1e4."""
     if x.ndim == 0:  # as torch: a 0-d input is its own slice (log softmax 0)
         return LogSoftmax.apply(x.reshape(1), dim=dim_of(dim, 0)).reshape(())
     return LogSoftmax.apply(x, dim=dim_of(dim, x.ndim))
@@ -106,8 +116,16 @@ def linear(x, weight, bias=None):
 def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (torch.nn.functional.conv2d): one Conv2d op (ops/conv.py: im2col in the batch-last
     layout, a block of output rows at a time, one GEMM per block), whose gradients are the ConvTranspose2d and
-    ConvWeight ops, and theirs again these three. padding "same" (stride 1; an odd total padding puts the extra
-    row/column at the end, as torch) or "valid"; groups > 1: one such convolution per group, concatenated."""
+    ConvWeight ops, and theirs again these three.
+
+    Args:
+        x: the input, (N, C, H, W).
+        weight: the filters, (O, C/groups, kh, kw).
+        bias: (O,) added per output channel, or None.
+        stride, dilation: an int or a pair (rows, columns).
+        padding: zeros around the input, an int or a pair; or "same" (stride 1; an odd total padding puts the
+            extra row/column at the end, as torch) or "valid" (none).
+        groups: > 1: the channels split into that many groups, one convolution per group, concatenated."""
     if isinstance(padding, str):
         x, padding = _string_padding(x, weight, stride, padding, dilation, "conv2d")
     if groups != 1:
@@ -174,7 +192,8 @@ def _single(v, name):
 
 
 def conv1d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """1-D cross-correlation, x (N, C, L), weight (O, C/groups, k): conv2d on a height-1 image."""
+    """1-D cross-correlation, x (N, C, L), weight (O, C/groups, k): conv2d on a height-1 image. bias (O,) or
+    None; stride, padding (an int, "same" or "valid"), dilation and groups as in conv2d, along the length."""
     if x.ndim != 3 or weight.ndim != 3:
         raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got {x.shape} and "
                          f"{weight.shape}")
@@ -189,7 +208,9 @@ def conv_transpose2d(x, weight, bias=None, stride=1, padding=0, output_padding=0
     """The transposed convolution (the adjoint of conv2d with the same geometry), x (N, C_in, h, w), weight
     (C_in, C_out/groups, kh, kw) as torch: output size (h - 1)·s - 2p + d·(k - 1) + output_padding + 1. One
     ConvTranspose2d op (ops/conv.py), whose gradients are Conv2d and ConvWeight. output_padding must be smaller
-    than the stride (torch also allows it below the dilation)."""
+    than the stride (torch also allows it below the dilation). bias: (C_out,) or None; stride, padding,
+    dilation: ints or pairs, as the conv2d this is the adjoint of (padding is taken off the output); groups as
+    in conv2d."""
     if groups != 1:
         return _grouped(conv_transpose2d, x, weight, bias, groups, "conv_transpose2d", stride=stride,
                         padding=padding, output_padding=output_padding, dilation=dilation)
@@ -260,7 +281,7 @@ def _linear_matrix(n, o, scale, align_corners, dtype, device):
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None):
     """Resize the spatial dims of (N, C, L) or (N, C, H, W) input to `size`, or by `scale_factor`, as torch:
-    "nearest" (source index floor(dst·scale)), "nearest-exact" (floor((dst + 0.5)·scale)), "linear"/"bilinear"
+    mode "nearest" (source index floor(dst·scale)), "nearest-exact" (floor((dst + 0.5)·scale)), "linear"/"bilinear"
     (align_corners: the corner pixels' centres line up; else half-pixel centres, clamped at 0). scale =
     1/scale_factor when given (unless recompute_scale_factor), else in/out. Nearest modes index the input (the
     gradient adds back where a pixel is read more than once); linear modes are one small matrix per dim."""
@@ -298,7 +319,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 
 
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
-    """im2col: (N, C, H, W) -> (C·kh·kw, N·oh·ow) (note: columns are batch-major, unlike torch's (N, C·k·k, L))."""
+    """im2col: x (N, C, H, W) -> (C·kh·kw, N·oh·ow) (note: columns are batch-major, unlike torch's
+    (N, C·k·k, L)). kernel_size, dilation, padding (zeros) and stride: an int or a pair (rows, columns)."""
     ph, pw = _pair(padding, "padding")
     if ph or pw:
         x = x.pad(((0, 0), (0, 0), (ph, ph), (pw, pw)))
@@ -307,7 +329,8 @@ def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def fold(cols, output_size, kernel_size, dilation=1, stride=1):
-    """col2im, the adjoint of unfold (no padding): (C·kh·kw, N·oh·ow) -> output_size (N, C, H, W)."""
+    """col2im, the adjoint of unfold (no padding): cols (C·kh·kw, N·oh·ow) -> output_size (N, C, H, W), where
+    overlapping windows add up. kernel_size, dilation and stride: an int or a pair, as given to unfold."""
     return Fold.apply(cols, shape=tuple(output_size), kernel=_pair(kernel_size, "kernel_size"),
                       stride=_pair(stride, "stride"), dilation=_pair(dilation, "dilation"))
 
@@ -329,7 +352,8 @@ def _pool_args(x, kernel_size, stride, padding, dilation, name):
 
 
 def max_pool2d(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max over each window (padding counts as -inf); the backward sends the gradient to the window's first
+    """Max over each window of x (N, C, H, W) (padding counts as -inf); kernel_size, stride (default: the
+    kernel size), padding and dilation are ints or pairs. The backward sends the gradient to the window's first
     maximum (ops/pool.py: a scatter, whose own backward is the matching gather). ceil_mode: the output size
     rounds up (a last window that starts inside the input or its left padding is kept, as torch; the input is
     padded with -inf for it). return_indices: also the flat index (into each H·W plane) of each maximum."""
@@ -371,7 +395,9 @@ def _flat_indices(idx, W, dilation, kernel, stride, padding):
 
 
 def avg_pool2d(x, kernel_size, stride=None, padding=0, count_include_pad=True):
-    """Mean over each window; with padding and count_include_pad=False, over the window's unpadded elements."""
+    """Mean over each window of x (N, C, H, W); kernel_size, stride (default: the kernel size) and padding
+    (zeros) are ints or pairs. With padding and count_include_pad=False, the mean is over the window's unpadded
+    elements."""
     geo, _, (oh, ow) = _pool_args(x, kernel_size, stride, padding, 1, "avg_pool2d")
     (kh, kw), (sh, sw), (ph, pw) = geo["kernel"], geo["stride"], geo["padding"]
     if count_include_pad or not (ph or pw):
@@ -389,7 +415,15 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     """Normalise each channel (dim 1) by the batch's mean and biased variance (training, or no running
     statistics) or by the running ones; then scale by weight and shift by bias. In training the running
     statistics, when given, move by momentum towards the batch's mean and unbiased variance (as torch). The
-    training case is one op (ops/norm.py) with an analytic, differentiable backward."""
+    training case is one op (ops/norm.py) with an analytic, differentiable backward.
+
+    Args:
+        x: (N, C) or (N, C, ...), channels in dim 1.
+        running_mean, running_var: (C,) Tensors or None; updated in place in training.
+        weight, bias: (C,) scale and shift, or None.
+        training: use (and update) the batch statistics.
+        momentum: the running statistics' step towards the batch's.
+        eps: added to the variance before the square root."""
     shape = (1, -1) + (1,) * (x.ndim - 2)
     if training or running_mean is None:
         stats = {}
@@ -407,8 +441,8 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
 
 
 def dropout(x, p=0.5, training=True):
-    """Zero each element with probability p and scale the rest by 1/(1-p); the mask comes from the device's
-    seeded generator (tinygrad_lr.manual_seed)."""
+    """Zero each element of x with probability p and scale the rest by 1/(1-p), when training (else x itself);
+    the mask comes from the device's seeded generator (tinygrad_lr.manual_seed)."""
     if not 0 <= p <= 1:
         raise ValueError(f"dropout probability must be in [0, 1], got {p}")
     if not training or p == 0:
@@ -420,7 +454,8 @@ def dropout(x, p=0.5, training=True):
 
 
 def embedding(indices, weight, padding_idx=None):
-    """Rows of weight (num_embeddings, dim) picked by integer indices; repeated indices accumulate gradient."""
+    """Rows of weight (num_embeddings, dim) picked by integer indices; repeated indices accumulate gradient. The
+    row padding_idx (if not None) gets no gradient."""
     idx = indices.data if isinstance(indices, Tensor) else indices
     idx = backend.xp(weight.device).asarray(idx)
     if idx.dtype.kind not in "iu":
@@ -460,7 +495,15 @@ def _targets(target, n_classes, device):
 
 
 def nll_loss(log_probs, target, weight=None, reduction="mean", ignore_index=-100):
-    """-log_probs[i, target[i]] (class dim 1), optionally weighted per class, as torch.nn.functional.nll_loss."""
+    """-log_probs[i, target[i]] (class dim 1), as torch.nn.functional.nll_loss.
+
+    Args:
+        log_probs: (N, C) or (N, C, d1, ...) log-probabilities, or (C,) for one sample.
+        target: class indices, (N) or (N, d1, ...).
+        weight: (C,) per-class weights, or None.
+        reduction: "mean" (the weighted mean: divided by the summed weights of the counted targets), "sum" or
+            "none" (target's shape).
+        ignore_index: targets equal to it count for nothing."""
     if log_probs.ndim > 2:  # (N, C, d1, ...) -> (N·d1·..., C)
         log_probs = log_probs.permute(0, *range(2, log_probs.ndim), 1).reshape(-1, log_probs.shape[1])
     C = log_probs.shape[-1]
@@ -488,8 +531,9 @@ def nll_loss(log_probs, target, weight=None, reduction="mean", ignore_index=-100
 
 
 def cross_entropy(input, target, weight=None, reduction="mean", label_smoothing=0.0, ignore_index=-100):
-    """log_softmax over dim 1, then nll_loss; label_smoothing ε mixes in the uniform distribution as torch does:
-    (1-ε)·nll + ε·mean_c(-w_c·log p_c)."""
+    """log_softmax of the logits `input` over dim 1 (dim 0 for one sample), then nll_loss with target (class
+    indices), weight (per class, or None), reduction ("mean", "sum", "none") and ignore_index as nll_loss;
+    label_smoothing ε mixes in the uniform distribution as torch does: (1-ε)·nll + ε·mean_c(-w_c·log p_c)."""
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
     dim = 1 if input.ndim > 1 else 0
@@ -515,6 +559,7 @@ def _denom(t, weight, ignore_index):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """(input - target)², shapes equal; reduction: "mean" (default), "sum" or "none" (elementwise)."""
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input shape {input.shape} and target shape {target.shape} differ")
     d = input - target
@@ -522,7 +567,10 @@ def mse_loss(input, target, reduction="mean"):
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
-    """-[y·log σ(x) + (1-y)·log(1-σ(x))], computed as (1-y)·x + softplus(-x) so large |x| stays finite."""
+    """-[y·log σ(x) + (1-y)·log(1-σ(x))] for logits x = input and targets y = target (same shape), computed as
+    (1-y)·x + softplus(-x) so large |x| stays finite. pos_weight p (broadcast over the classes) weighs the
+    positive term: (1-y)·x + (1 + (p-1)·y)·softplus(-x); weight (broadcast) multiplies each element's loss;
+    reduction: "mean" (default), "sum" or "none"."""
     target = input.const(target)
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: input shape {input.shape} and target shape "
@@ -545,7 +593,9 @@ def _log_clamped(p):
 
 
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
-    """-[y·log p + (1-y)·log(1-p)] on probabilities; each log is clamped at -100 as torch does."""
+    """-[y·log p + (1-y)·log(1-p)] on probabilities p = input and targets y = target (same shape); each log is
+    clamped at -100 as torch does. weight (broadcast) multiplies each element's loss; reduction: "mean"
+    (default), "sum" or "none"."""
     target = input.const(target)
     if input.shape != target.shape:
         raise ValueError(f"binary_cross_entropy: input shape {input.shape} and target shape {target.shape} differ")
@@ -563,13 +613,15 @@ def _same_shape(name, input, target):
 
 
 def l1_loss(input, target, reduction="mean"):
-    """|input - target| (its gradient at 0 is 0, as torch's sign)."""
+    """|input - target| (its gradient at 0 is 0, as torch's sign); reduction: "mean" (default), "sum" or
+    "none"."""
     target = _same_shape("l1_loss", input, target)
     return _reduce((input - target).abs(), reduction)
 
 
 def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
-    """0.5·d²/β where |d| < β, else |d| - 0.5·β (d = input - target); β = 0 is the L1 loss."""
+    """0.5·d²/β where |d| < β, else |d| - 0.5·β (d = input - target, β = beta); β = 0 is the L1 loss. reduction:
+    "mean" (default), "sum" or "none"."""
     target = _same_shape("smooth_l1_loss", input, target)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
@@ -581,7 +633,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
-    """0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (d = input - target)."""
+    """0.5·d² where |d| < δ, else δ·(|d| - 0.5·δ) (d = input - target, δ = delta > 0). reduction: "mean"
+    (default), "sum" or "none"."""
     target = _same_shape("huber_loss", input, target)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
@@ -649,12 +702,13 @@ def one_hot(tensor, num_classes=-1):
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12):
-    """x / max(‖x‖_p over dim, eps)."""
+    """input / max(‖input‖_p over dim, eps): each slice along dim scaled to unit p-norm."""
     return input / input.norm(p, dim, keepdim=True).clip(min=eps)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    """(x - mean)/√(var + eps) over the last len(normalized_shape) dims (biased variance), then ·weight + bias."""
+    """(input - mean)/√(var + eps) over the last len(normalized_shape) dims (biased variance), then ·weight +
+    bias (each of normalized_shape, or None)."""
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     if input.shape[input.ndim - len(shape):] != shape:
         raise ValueError(f"layer_norm: normalized_shape {shape} does not match the input's trailing dims "
@@ -668,8 +722,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    """The channels (dim 1) split into num_groups groups, each normalised over its channels and the spatial dims
-    (biased variance), then ·weight + bias per channel."""
+    """The channels (dim 1) of input split into num_groups groups, each normalised over its channels and the
+    spatial dims (biased variance, eps added to it), then ·weight + bias per channel ((C,) each, or None)."""
     N, C = input.shape[:2]
     if C % num_groups:
         raise ValueError(f"group_norm: {C} channels do not split into {num_groups} groups")

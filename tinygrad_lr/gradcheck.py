@@ -13,7 +13,8 @@ from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    pass
+    """A derivative check failed: the message names the output and input, the worst entry, its analytic and
+    numeric values (or the first non-finite one)."""
 
 
 def _tuple(x):
@@ -58,7 +59,16 @@ def _check(name, analytic, numeric, atol, rtol, oi, ii):
 
 
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, _name="gradcheck"):
-    """True if fn's analytic Jacobian w.r.t. every input with requires_grad matches central differences."""
+    """True if fn's analytic Jacobian w.r.t. every input with requires_grad matches central differences
+    (f(x + eps·e_j) - f(x - eps·e_j)) / 2eps, entry by entry within atol + rtol·|numeric|.
+
+    Args:
+        fn: a function of the inputs returning a Tensor or a tuple of Tensors.
+        inputs: a Tensor or a sequence (non-Tensors are passed through); floating-point ones are checked in
+            float64 copies, and those with requires_grad are differentiated.
+        eps: the finite-difference step.
+        atol, rtol: the absolute and relative tolerance.
+        raise_exception: on a mismatch, raise GradcheckError naming the worst entry (True) or return False."""
     xs = _prepare(inputs)
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:
@@ -100,7 +110,10 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True, seed=0):
     """True if the backward of fn is itself correctly differentiable (second-order check).
 
-    grad_outputs (the vectors u in uᵀJ) are random float64 by default and are checked as inputs too.
+    It runs gradcheck on the map (inputs, u) -> uᵀJ = grad(fn(inputs), inputs, u, create_graph=True), so every
+    backward is checked to be differentiable in the inputs and in the incoming gradient u. fn, inputs, eps,
+    atol, rtol and raise_exception as in gradcheck. grad_outputs (the vectors u, one per output) are random
+    float64 by default, drawn from a NumPy generator seeded with seed, and are checked as inputs too.
     """
     xs = _prepare(inputs)
     wrt = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]

@@ -5,6 +5,7 @@ imports no op; every op module imports Tensor to build its results; this module,
 __init__ after both exist, binds the names. To add an op: write its Function class (and, when the method needs
 argument handling, a function beside it) in ops/, then add its name here.
 """
+import inspect
 import operator
 
 from . import autograd, functional
@@ -79,8 +80,15 @@ def _function(name):
             raise TypeError(f"{name}(): argument 'input' must be a Tensor, got {type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
     fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = getattr(Tensor, name).__doc__
+    method = inspect.cleandoc(getattr(Tensor, name).__doc__ or "")
+    fn.__doc__ = f"`{name}(input, ...)` is `input.{name}(...)` (as torch.{name}); input: a Tensor." + \
+        (f"\n\n{method}" if method else "")
     return fn
+
+
+def is_tensor(obj):
+    """True when obj is a Tensor (torch.is_tensor)."""
+    return isinstance(obj, Tensor)
 
 
 _AS_METHOD = """exp log sqrt abs tanh sigmoid relu neg negative reciprocal rsqrt log1p expm1 sin cos erf floor ceil trunc
@@ -92,7 +100,7 @@ _AS_METHOD = """exp log sqrt abs tanh sigmoid relu neg negative reciprocal rsqrt
 
 FUNCTIONS = {name: _function(name) for name in _AS_METHOD}
 FUNCTIONS.update({
-    "tensor": tensor, "as_tensor": tensor, "from_numpy": from_numpy, "is_tensor": lambda x: isinstance(x, Tensor),
+    "tensor": tensor, "as_tensor": tensor, "from_numpy": from_numpy, "is_tensor": is_tensor,
     "zeros": Tensor.zeros, "ones": Tensor.ones, "full": Tensor.full, "empty": Tensor.empty, "rand": Tensor.rand,
     "randn": Tensor.randn, "randint": Tensor.randint, "arange": Tensor.arange, "linspace": Tensor.linspace,
     "eye": Tensor.eye, "zeros_like": Tensor.zeros_like, "ones_like": Tensor.ones_like, "full_like": Tensor.full_like,

@@ -96,7 +96,35 @@ def result_type(*operands):
 
 
 class Tensor:
-    __slots__ = ("data", "grad", "requires_grad", "device", "_ctx", "__weakref__")
+    """An n-dimensional array (NumPy on the CPU, CuPy on a GPU) that records the op that made it, so that
+    backward() / tinygrad_lr.grad can differentiate through it, to any order (the backward pass is made of Tensor
+    ops too). PyTorch's names and semantics: `Tensor(data, requires_grad=False, device=None, dtype=None)`.
+
+    Args:
+        data: a Python scalar, a (nested) list, a NumPy or CuPy array, or a Tensor (its array is taken, without
+            its graph). Python floats and lists become float32 (bools bool); a NumPy array keeps its dtype
+            (float64 stays float64, as gradient checks need); a CuPy array stays on its GPU unless `device` says
+            otherwise.
+        requires_grad: record the ops on this tensor so gradients flow to it (floating-point dtypes only); a
+            tensor made by the user is a leaf and gets .grad from backward().
+        device: "cpu", "cuda" or "cuda:N"; None is the default device (tinygrad_lr.set_default_device).
+        dtype: the dtype to convert the data to (tl.float32, tl.float64, a NumPy dtype, ...); None as above.
+
+    Attributes:
+        data: the raw array (NumPy on the CPU, CuPy on a GPU).
+        grad: the accumulated gradient (a Tensor) or None; backward() adds to it until it is reset.
+        requires_grad: whether ops on this tensor are recorded for differentiation.
+        device: "cpu" or "cuda:N".
+
+    The ops (x + y, x.exp(), x.reshape(...), ...) are bound as methods by tinygrad_lr.methods; each states its
+    derivative in its docstring."""
+    __slots__ = {"data": "The raw array: a NumPy ndarray on the CPU, a CuPy ndarray on a GPU.",
+                 "grad": "The accumulated gradient (a Tensor), or None: backward() adds to it until something (an "
+                         "optimizer's zero_grad, a module's) resets it, as in PyTorch.",
+                 "requires_grad": "Whether ops on this tensor are recorded for differentiation (a bool).",
+                 "device": 'The device the data lives on, in canonical form: "cpu" or "cuda:N".',
+                 "_ctx": "The Function that made this tensor (None for a leaf).",
+                 "__weakref__": None}
     __array_priority__ = 1000  # numpy scalars/arrays on the left defer to our reflected operators
 
     def __init__(self, data, requires_grad=False, device=None, dtype=None):
@@ -120,24 +148,30 @@ class Tensor:
 
     @staticmethod
     def wrap(arr, device, requires_grad=False):
-        """A Tensor around a raw array already on `device`, without checks or copies (the ops' constructor)."""
+        """A Tensor around a raw array `arr` already on `device`, without checks or copies (the ops'
+        constructor); requires_grad as in Tensor()."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.requires_grad, t.device, t._ctx = arr, None, requires_grad, device, None
         return t
 
     # ---- properties -------------------------------------------------------------------------------------------
-    shape = property(lambda self: self.data.shape)
-    ndim = property(lambda self: self.data.ndim)
-    dtype = property(lambda self: self.data.dtype)
-    is_leaf = property(lambda self: self._ctx is None)
-    grad_fn = property(lambda self: self._ctx)
+    shape = property(lambda self: self.data.shape, doc="The shape, a tuple of ints (as the array's).")
+    ndim = property(lambda self: self.data.ndim, doc="The number of dims.")
+    dtype = property(lambda self: self.data.dtype, doc="The NumPy dtype of the data (float32, float64, int64, ...).")
+    is_leaf = property(lambda self: self._ctx is None,
+                       doc="True when no recorded op made this tensor (made by the user, detached, or made where no "
+                           "graph was recorded); only leaves get .grad from backward().")
+    grad_fn = property(lambda self: self._ctx,
+                       doc="The op (an autograd.Function) that made this tensor, or None for a leaf.")
 
     def size(self, dim=None):
+        """The shape (a tuple), or the size of one dim when dim is given (negative counts from the end)."""
         if dim is not None and not self.ndim:
             raise IndexError(f"dimension specified as {dim} but tensor has no dimensions")
         return self.shape if dim is None else self.shape[dim_of(dim, self.ndim)]
 
     def numel(self):
+        """The number of elements."""
         return int(self.data.size)
 
     def __len__(self):
@@ -160,20 +194,25 @@ class Tensor:
 
     # ---- conversion ---------------------------------------------------------------------------------------------
     def numpy(self):
+        """The data as a NumPy array (copied to the host from a GPU; on the CPU, the array itself)."""
         return backend.to_host(self.data)
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self.data.reshape(()).item()
 
     def tolist(self):
+        """The data as (nested) Python lists of numbers."""
         return self.numpy().tolist()
 
     def detach(self):
+        """A new leaf tensor sharing this one's data, outside the graph (no gradient flows through it)."""
         return Tensor.wrap(self.data, self.device)
 
     def requires_grad_(self, requires_grad=True):
+        """Set requires_grad in place (floating-point tensors only) and return the tensor."""
         if requires_grad and self.dtype.kind not in "fc":
             raise TypeError(f"only floating-point tensors can require gradients; got dtype {self.dtype}")
         self.requires_grad = requires_grad
@@ -188,30 +227,42 @@ class Tensor:
 
     @staticmethod
     def zeros(*shape, device=None, dtype=None, requires_grad=False):
+        """A tensor of zeros of the given shape (zeros(2, 3) or zeros((2, 3))); device, dtype (default float32)
+        and requires_grad as in Tensor()."""
         return Tensor._full(shape, 0, device, dtype, requires_grad)
 
     @staticmethod
     def ones(*shape, device=None, dtype=None, requires_grad=False):
+        """A tensor of ones of the given shape (ones(2, 3) or ones((2, 3))); device, dtype (default float32) and
+        requires_grad as in Tensor()."""
         return Tensor._full(shape, 1, device, dtype, requires_grad)
 
     @staticmethod
     def full(shape, fill_value, device=None, dtype=None, requires_grad=False):
+        """A tensor of the given shape (a tuple) filled with fill_value; device, dtype (default float32) and
+        requires_grad as in Tensor()."""
         return Tensor._full((shape,), fill_value, device, dtype, requires_grad)
 
     @staticmethod
     def randn(*shape, device=None, dtype=None, requires_grad=False):
+        """Standard normal samples of the given shape, from the device's generator (tinygrad_lr.manual_seed);
+        device, dtype (default float32) and requires_grad as in Tensor()."""
         dev = backend.canonical_device(device)
         arr = backend.rng(dev).standard_normal(shape_arg(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad, device=dev)
 
     @staticmethod
     def rand(*shape, device=None, dtype=None, requires_grad=False):
+        """Samples uniform in [0, 1) of the given shape, from the device's generator (tinygrad_lr.manual_seed);
+        device, dtype (default float32) and requires_grad as in Tensor()."""
         dev = backend.canonical_device(device)
         arr = backend.rng(dev).random(shape_arg(shape), dtype=dtype or np.float32)
         return Tensor(arr, requires_grad=requires_grad, device=dev)
 
     @staticmethod
     def arange(start, end=None, step=1, device=None, dtype=None, requires_grad=False):
+        """start, start + step, ... below end (arange(n): 0 .. n - 1), as torch.arange: int64 when start, end and
+        step are ints, else float32, unless dtype is given; device and requires_grad as in Tensor()."""
         if end is None:
             start, end = 0, start
         ints = all(isinstance(v, numbers.Integral) for v in (start, end, step))
@@ -221,18 +272,22 @@ class Tensor:
 
     @staticmethod
     def linspace(start, end, steps, device=None, dtype=None, requires_grad=False):
+        """`steps` evenly spaced values from start to end inclusive; device, dtype (default float32) and
+        requires_grad as in Tensor()."""
         dev = backend.canonical_device(device)
         return Tensor(xp(dev).linspace(start, end, steps, dtype=dtype or np.float32), requires_grad=requires_grad,
                       device=dev)
 
     @staticmethod
     def empty(*shape, device=None, dtype=None, requires_grad=False):
-        """Zeros (an uninitialised tensor, as torch.empty, may hold anything)."""
+        """Zeros of the given shape (an uninitialised tensor, as torch.empty, may hold anything); device, dtype
+        (default float32) and requires_grad as in Tensor()."""
         return Tensor._full(shape, 0, device, dtype, requires_grad)
 
     @staticmethod
     def randint(low, high=None, size=None, device=None, dtype=None, requires_grad=False):
-        """Integers uniform in [low, high) (randint(high, size) as torch: low = 0), int64 by default."""
+        """Integers uniform in [low, high) of shape `size` (an int or a tuple; randint(high, size) as torch: low =
+        0), int64 unless dtype is given; device and requires_grad as in Tensor()."""
         if size is None and not isinstance(high, numbers.Integral):  # randint(high, size)
             low, high, size = 0, low, high
         elif high is None:
@@ -243,28 +298,40 @@ class Tensor:
 
     @staticmethod
     def eye(n, m=None, device=None, dtype=None, requires_grad=False):
+        """The n × m identity matrix (m = n by default); device, dtype (default float32) and requires_grad as in
+        Tensor()."""
         dev = backend.canonical_device(device)
         return Tensor(xp(dev).eye(n, m, dtype=dtype or np.float32), requires_grad=requires_grad, device=dev)
 
     @staticmethod
     def zeros_like(t, device=None, dtype=None, requires_grad=False):
+        """Zeros with the shape of the tensor t, on t's device and in t's dtype unless device / dtype say
+        otherwise; requires_grad as in Tensor()."""
         return Tensor.zeros(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     @staticmethod
     def ones_like(t, device=None, dtype=None, requires_grad=False):
+        """Ones with the shape of the tensor t, on t's device and in t's dtype unless device / dtype say
+        otherwise; requires_grad as in Tensor()."""
         return Tensor.ones(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     @staticmethod
     def full_like(t, fill_value, device=None, dtype=None, requires_grad=False):
+        """fill_value in the shape of the tensor t, on t's device and in t's dtype unless device / dtype say
+        otherwise; requires_grad as in Tensor()."""
         return Tensor.full(t.shape, fill_value, device=device or t.device, dtype=dtype or t.dtype,
                            requires_grad=requires_grad)
 
     @staticmethod
     def randn_like(t, device=None, dtype=None, requires_grad=False):
+        """Standard normal samples with the shape of the tensor t, on t's device and in t's dtype unless device / dtype
+        say otherwise; requires_grad as in Tensor()."""
         return Tensor.randn(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     @staticmethod
     def rand_like(t, device=None, dtype=None, requires_grad=False):
+        """Samples uniform in [0, 1) with the shape of the tensor t, on t's device and in t's dtype unless device /
+        dtype say otherwise; requires_grad as in Tensor()."""
         return Tensor.rand(t.shape, device=device or t.device, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
     def const(self, x):
@@ -279,7 +346,8 @@ class Tensor:
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of data, with torch.tensor's dtypes: Python ints -> int64, floats -> float32,
-    bools -> bool; a NumPy/CuPy array or a Tensor keeps its dtype (a Tensor's data is copied and detached)."""
+    bools -> bool; a NumPy/CuPy array or a Tensor keeps its dtype (a Tensor's data is copied and detached).
+    dtype, device and requires_grad as in Tensor()."""
     if isinstance(data, Tensor):
         data = data.data.copy()
     elif isinstance(data, np.ndarray) or hasattr(data, "__cuda_array_interface__"):

@@ -41,7 +41,14 @@ def _accuracy_count(out, y):
 
 
 def evaluate(model, loader, loss_fn=F.cross_entropy, progress=False):
-    """Mean loss over all samples, and accuracy when the model outputs class scores for integer targets."""
+    """Mean loss over all samples, and accuracy when the model outputs class scores for integer targets: a dict
+    {"loss", "accuracy"}. The model runs in eval mode under no_grad (its mode is restored).
+
+    Args:
+        model: a callable module.
+        loader: an iterable of (x, y) batches, or of x alone (the target is then x, as for an autoencoder).
+        loss_fn: loss_fn(output, target) -> a scalar Tensor (mean over the batch).
+        progress: show a tqdm progress bar (when tqdm is installed)."""
     was_training = getattr(model, "training", False)
     if hasattr(model, "eval"):
         model.eval()
@@ -64,13 +71,17 @@ def evaluate(model, loader, loss_fn=F.cross_entropy, progress=False):
 
 
 def current_lr(optimizer):
+    """The learning rate of `optimizer` to log: a learning-rate method's η (lr_summary()), else its first param
+    group's lr."""
     if isinstance(optimizer, LRMethod):
         return optimizer.lr_summary()
     return optimizer.param_groups[0]["lr"]
 
 
 def train_step(model, optimizer, x, y, loss_fn=F.cross_entropy):
-    """One update on one batch; returns (loss Tensor, model output)."""
+    """One update of `model` on the batch (x, y): the loss_fn(model(x), y) closure handed to `optimizer` (an
+    optimizer, or a learning-rate method of tinygrad_lr.hyper, which differentiates it itself); returns (loss
+    Tensor, model output)."""
     cache = {}
 
     def closure():  # LossGrad calls it again after the step: keep the first output for the metrics
@@ -104,6 +115,7 @@ class ValidationSampler:
     `next(sampler)` gives the next batch; the loader must have state_dict/load_state_dict (datasets.DataLoader)."""
 
     def __init__(self, loader):
+        """loader: the validation batches (a datasets.DataLoader, or anything with state_dict/load_state_dict)."""
         if not (hasattr(loader, "state_dict") and hasattr(loader, "load_state_dict")):
             raise TypeError(f"ValidationSampler needs a loader with state_dict/load_state_dict (datasets.DataLoader), "
                             f"got {type(loader).__name__}")
@@ -131,6 +143,8 @@ class ValidationSampler:
 
 
 def state(model, optimizer, loader=None, scheduler=None, epoch=0, history=None, val_sampler=None, config=None):
+    """The checkpoint contents: the state_dict() of model, optimizer, scheduler, loader and val_sampler (None
+    where not given), every used device's RNG state, the epoch count, the history and the run's config."""
     return {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
             "scheduler": None if scheduler is None else scheduler.state_dict(),
             "loader": None if loader is None or not hasattr(loader, "state_dict") else loader.state_dict(),
@@ -141,11 +155,14 @@ def state(model, optimizer, loader=None, scheduler=None, epoch=0, history=None, 
 
 def save_checkpoint(path, model, optimizer, loader=None, scheduler=None, epoch=0, history=None, val_sampler=None,
                     config=None):
+    """Write state(model, optimizer, loader, scheduler, epoch, history, val_sampler, config) to the .npz file at
+    path, atomically (tinygrad_lr.checkpoint.save)."""
     checkpoint.save(path, state(model, optimizer, loader, scheduler, epoch, history, val_sampler, config))
 
 
 def config_differences(saved, config):
-    """The keys whose values differ between a checkpoint's recorded configuration and `config` (sorted)."""
+    """The keys whose values differ between a checkpoint's recorded configuration `saved` and `config` (dicts or
+    None), sorted."""
     saved, config = saved or {}, config or {}
     return sorted(k for k in set(saved) | set(config) if saved.get(k, _MISSING) != config.get(k, _MISSING))
 
@@ -155,8 +172,10 @@ _PARTS = ("model", "optimizer", "scheduler", "loader", "rng", "epoch", "history"
 
 
 def load_checkpoint(path, model, optimizer=None, loader=None, scheduler=None, val_sampler=None, config=None):
-    """Restore everything save_checkpoint stored; returns (epoch, history). All or nothing: on any error (a part
-    missing or not fitting, a configuration that differs from `config` when one is given) nothing is changed."""
+    """Restore everything save_checkpoint stored at path into model, optimizer, loader, scheduler and val_sampler
+    (each optional but model; None: not restored), and the RNG states; returns (epoch, history). All or nothing:
+    on any error (a part missing or not fitting, a configuration that differs from `config` when one is given)
+    nothing is changed."""
     st = checkpoint.load(path)
     missing = [k for k in _PARTS if k not in st]
     if missing:
@@ -212,9 +231,23 @@ def fit(model, optimizer, train_loader, epochs=1, loss_fn=F.cross_entropy, val_l
     with train()/eval() (Schedule-Free) is switched to train() for each epoch's steps and to eval() after them, so
     validation, checkpoints and the returned model see its averaged weights.
 
-    val_sampler: the ValidationSampler a learning-rate method's val_closure draws from; its position goes into
-    the checkpoints. config: a dict of plain values describing the run (hyper-parameters, data, seed), recorded in
-    the checkpoints; resume refuses a checkpoint whose recorded configuration differs, naming the keys."""
+    Args:
+        model: the module to train.
+        optimizer: an optimizer of tinygrad_lr.optim, or a learning-rate method of tinygrad_lr.hyper.
+        train_loader: the training batches ((x, y), or x alone for an autoencoder), one pass per epoch.
+        epochs: the total number of epochs.
+        loss_fn: loss_fn(output, target) -> a scalar Tensor.
+        val_loader: batches evaluated after every epoch (evaluate), or None.
+        scheduler: a learning-rate scheduler stepped after every epoch (ReduceLROnPlateau with the validation
+            loss, else the training loss), or None.
+        checkpoint_path: a .npz file written after every epoch, or None.
+        resume: continue from checkpoint_path if it exists.
+        progress: show a tqdm progress bar per epoch.
+        log: a function called with one line of text per epoch (e.g. print), or None.
+        val_sampler: the ValidationSampler a learning-rate method's val_closure draws from; its position goes
+            into the checkpoints.
+        config: a dict of plain values describing the run (hyper-parameters, data, seed), recorded in the
+            checkpoints; resume refuses a checkpoint whose recorded configuration differs, naming the keys."""
     start, history = 0, []
     if resume and checkpoint_path is not None:
         if os.path.exists(checkpoint_path):

@@ -25,6 +25,16 @@ GRANULARITIES = ("global", "tensor", "element")
 
 
 class LRMethod:
+    """Base class of the learning-rate methods (see the module docstring): it wraps an optimizer and owns η.
+    A subclass defines `step(closure) -> loss`, built from loss_and_grads, apply_step and record; the wrapper is
+    checkpointed with state_dict / load_state_dict, the optimizer's state included.
+
+    Args:
+        optimizer: the optimizer to wrap (any of tinygrad_lr.optim); its param groups' lr is the initial η.
+        granularity: "global" (one η for all parameters), "tensor" (one η per parameter tensor) or "element"
+            (one η per entry).
+        lr_bounds: (low, high) to clip η to after every move (either may be None); None: no bounds."""
+
     def __init__(self, optimizer, granularity="global", lr_bounds=None):
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {GRANULARITIES}, got {granularity!r}")
@@ -63,8 +73,9 @@ class LRMethod:
         return Tensor.wrap(arr, p.device, requires_grad)
 
     def set_guard(self, name="lr", bounds=None, max_growth=None):
-        """Safeguards for an adapted quantity ("lr", or an adapted hyper-parameter): bounds (low, high), and a cap
-        on its growth per step (new <= max_growth·old where old > 0). Replaces the guard's bounds and cap."""
+        """Safeguards for the adapted quantity `name` ("lr", or an adapted hyper-parameter): bounds (low, high),
+        and a cap on its growth per step (new <= max_growth·old where old > 0). Replaces the guard's bounds and
+        cap."""
         if name not in self.guards:
             raise ValueError(f"set_guard: {name!r} is not adapted here; adapted: {sorted(self.guards)}")
         g = self.guards[name]
@@ -148,6 +159,9 @@ class LRMethod:
 
     # ---- the pieces of a step -------------------------------------------------------------------------------
     def loss_of(self, closure, name="closure"):
+        """closure() evaluated with the graph on: the scalar loss Tensor of the current batch. A ValueError if it
+        calls backward() or returns something else (name: how the message calls it). Follows any scheduler
+        attached to the optimizer first."""
         self._follow_schedulers()
         params = self.params
         saved = [p.grad for p in params]
@@ -170,8 +184,9 @@ class LRMethod:
         return loss
 
     def loss_and_grads(self, closure, create_graph=False):
-        """(loss, grads) of the current batch, or (loss, None) when either is not finite: then the whole step is
-        skipped, counted and recorded, and neither the weights nor η move."""
+        """(loss, grads) of the current batch, loss = closure(), or (loss, None) when either is not finite: then
+        the whole step is skipped, counted and recorded, and neither the weights nor η move. create_graph: build
+        the gradients with their graph (for HVPs)."""
         loss = self.loss_of(closure)
         grads = self.grads_of(loss, create_graph=create_graph)
         if self.finite(loss, *grads):
@@ -181,13 +196,16 @@ class LRMethod:
         return loss, None
 
     def grads_of(self, loss, create_graph=False):
+        """The gradient of the scalar Tensor loss w.r.t. every parameter (zeros where it does not depend on one);
+        create_graph: keep them differentiable."""
         if not loss.requires_grad:
             raise ValueError("the loss does not depend on the optimizer's parameters (was it computed under no_grad?)")
         gs = grad(loss, self.params, create_graph=create_graph, retain_graph=create_graph, allow_unused=True)
         return [Tensor.zeros_like(p) if g is None else g for p, g in zip(self.params, gs)]
 
     def apply_step(self, grads):
-        """(w, s) ← Φ(w, g, s, η) for every parameter, with this method's η."""
+        """(w, s) ← Φ(w, g, s, η) for every parameter, with this method's η; grads: one gradient g per
+        parameter."""
         self.optimizer.apply_phi(grads, lrs=[self.eta_of(i) for i in range(len(self.params))])
 
     @staticmethod
@@ -196,6 +214,8 @@ class LRMethod:
         return all(bool(xp_of(t.data).isfinite(t.data.sum())) for t in tensors)
 
     def record(self, loss, hypergrad=None, skipped=False):
+        """Append this step to self.history: step, lr (lr_summary()), the hypergradient hypergrad (per-tensor
+        means for a list), the loss (a Tensor) as a float, and whether the step was skipped."""
         h = hypergrad
         if isinstance(h, list):
             h = [float(_host(x).mean()) for x in h]
@@ -203,16 +223,20 @@ class LRMethod:
                              "loss": float(loss.item()), "skipped": skipped})
 
     def zero_grad(self, set_to_none=True):
+        """The wrapped optimizer's zero_grad(set_to_none)."""
         self.optimizer.zero_grad(set_to_none)
 
     # ---- checkpoints ----------------------------------------------------------------------------------------
     def extra_state(self):
+        """A subclass's own state for state_dict (a dict of plain data and arrays); empty here."""
         return {}
 
     def load_extra_state(self, state):
-        pass
+        """Restore a subclass's extra_state() from the loaded state dict `state`; nothing here."""
 
     def state_dict(self):
+        """Everything needed to resume bit for bit: η, the step count, the history, the optimizer's
+        state_dict(), and the subclass's extra_state()."""
         eta = self.eta if self.granularity != "element" else [_host(e).copy() for e in self.eta]
         return {"type": type(self).__name__, "granularity": self.granularity, "eta": eta, "t": self.t,
                 "skipped": self.skipped, "history": list(self.history), "optimizer": self.optimizer.state_dict(),

@@ -14,6 +14,12 @@ class FischerPlus(LRMethod):
     FirstOrder(granularity="element") with β = α; the global rule averages where FirstOrder sums, so there
     β = α/|Ω|. On momentum or Adam the two differ: FirstOrder differentiates the optimizer's update, Fischer
     keeps the raw gradient. `loss = h.step(closure)`.
+
+    Args:
+        optimizer: the optimizer to wrap (SGD for GD+, momentum for GDM+, Nesterov for NAG+, Adam for Adam+).
+        alpha: α, the step size of the η update.
+        granularity: "element" (one η per entry, Fischer's) or "global".
+        lr_bounds: (low, high) for η, either may be None.
     """
 
     def __init__(self, optimizer, alpha, granularity="element", lr_bounds=None):
@@ -24,6 +30,8 @@ class FischerPlus(LRMethod):
         self.n = sum(p.numel() for p in self.params)
 
     def step(self, closure):
+        """One step: closure() returns the loss Tensor of the current batch (without calling backward); η moves
+        by the product of this and the previous gradient, then the optimizer steps with it. Returns the loss."""
         loss, grads = self.loss_and_grads(closure)
         if grads is None:
             return loss

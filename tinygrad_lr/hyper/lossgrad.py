@@ -20,6 +20,11 @@ class LossGrad(LRMethod):
         h ← h / c  if rel_err > 1/2  else  h·c
     p(t) = f(x) - t‖g‖² + a t² through f(x - h g) has its minimiser before h exactly when rel_err > 1/2.
     The initial h is the optimizer's lr (LOSSGRAD's default is 1e-4); ‖g‖ uses the raw gradient.
+
+    Args:
+        optimizer: the optimizer to wrap (LOSSGRAD's is plain SGD); one global η.
+        c: the factor h is multiplied or divided by, > 1.
+        lr_bounds: (low, high) for h, either may be None.
     """
 
     def __init__(self, optimizer, c=1.05, lr_bounds=None):
@@ -29,6 +34,9 @@ class LossGrad(LRMethod):
         self.c = c
 
     def step(self, closure):
+        """One step: closure() returns the loss Tensor of the current batch (without calling backward); it is
+        called again after the step, on the same batch, to compare the loss with its prediction and move h.
+        Returns the loss."""
         snap = rng_snapshot()  # the second evaluation replays the first one's dropout masks
         loss, grads = self.loss_and_grads(closure)
         if grads is None:

@@ -82,6 +82,16 @@ class Hypergradient(LRMethod):
     defaults: β, momentum, α in [0, 0.9999], dampening and ρ in [0, 1], weight decay, ε, lr_decay >= 0; η:
     lr_bounds). The current value of each lives in optimizer.param_groups[k][name] (β: in "betas"), as torch
     users expect; h.history records it, and "hypergrad" there is a dict by name unless only η is adapted.
+
+    Args:
+        optimizer: the optimizer to wrap (any of tinygrad_lr.optim); its lr is the initial η.
+        hyper_lr: β in η_t = η_{t-1} - β·h_t (a float, or a dict by hyper-parameter name).
+        mu: 0 (first order, FirstOrder) to 1 (the full tangent recursion, RTHPO); values between damp A_t.
+        granularity: "global", "tensor" or "element" (see above).
+        val_closure: None (E = the training loss), or a function returning a validation loss Tensor.
+        lr_bounds: (low, high) for η, either may be None; (0, None) keeps η >= 0.
+        hyperparams: the names of the hyper-parameters to adapt (see above).
+        bounds: {name: (low, high)} for the adapted hyper-parameters ("lr": the same as lr_bounds).
     """
 
     def __init__(self, optimizer, hyper_lr, mu=0.0, granularity="global", val_closure=None, lr_bounds=None,
@@ -215,6 +225,9 @@ class Hypergradient(LRMethod):
         return out if self.hyperparams != ("lr",) else out["lr"]
 
     def step(self, closure):
+        """One step: closure() returns the training loss Tensor of the current batch (without calling backward);
+        η (and any adapted θ) moves by its hypergradient, then Φ takes the step and the tangents advance.
+        Returns the loss."""
         loss, grads = self.loss_and_grads(closure, create_graph=self.mu > 0 or self.optimizer.needs_graph)
         if grads is None:
             return loss
@@ -365,7 +378,10 @@ class Hypergradient(LRMethod):
 
 class FirstOrder(Hypergradient):
     """mu = 0: z_{t+1} = B_t = ∂Φ/∂η. With E the training loss this is Baydin et al.'s hypergradient descent
-    (for SGD: η_t = η_{t-1} + β·g_t·g_{t-1}; for Adam: AdamHD); with val_closure, First-order (Val)."""
+    (for SGD: η_t = η_{t-1} + β·g_t·g_{t-1}; for Adam: AdamHD); with val_closure, First-order (Val).
+
+    The arguments are Hypergradient's but mu: optimizer (the optimizer to wrap), hyper_lr (β), granularity,
+    val_closure, lr_bounds, hyperparams and bounds."""
 
     def __init__(self, optimizer, hyper_lr, granularity="global", val_closure=None, lr_bounds=None,
                  hyperparams=("lr",), bounds=None):
@@ -374,7 +390,10 @@ class FirstOrder(Hypergradient):
 
 class RTHPO(Hypergradient):
     """mu = 1: the full tangent recursion z_{t+1} = A_t z_t + B_t, one HVP per step (RT-HPO, Majumder, Donini &
-    Chaudhari 2019)."""
+    Chaudhari 2019).
+
+    The arguments are Hypergradient's but mu: optimizer (the optimizer to wrap), hyper_lr (β), granularity
+    ("element" is first-order only), val_closure, lr_bounds, hyperparams and bounds."""
 
     def __init__(self, optimizer, hyper_lr, granularity="global", val_closure=None, lr_bounds=None,
                  hyperparams=("lr",), bounds=None):

@@ -13,7 +13,14 @@ def _pair(v):
 
 
 class Linear(Module):
-    """y = x Wᵀ + b, W of shape (out_features, in_features)."""
+    """y = x Wᵀ + b (F.linear, one op), W of shape (out_features, in_features), as torch.nn.Linear.
+
+    Args:
+        in_features: the size of the last dim of the input.
+        out_features: the size of the last dim of the output.
+        bias: learn an additive bias b of shape (out_features,) (False: none).
+
+    Both start as torch's: W ~ U(±1/√in_features) (kaiming_uniform_ with a = √5), b ~ U(±1/√in_features)."""
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
@@ -72,7 +79,18 @@ class _ConvNd(Module):
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution, weight of shape (out_channels, in_channels/groups, kh, kw)."""
+    """2-D convolution (F.conv2d) of (N, in_channels, H, W) input, weight of shape (out_channels,
+    in_channels/groups, kh, kw), as torch.nn.Conv2d.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size, stride, dilation: an int or a pair (rows, columns).
+        padding: an int or a pair (rows, columns) (both sides), or "same" / "valid" as F.conv2d.
+        groups: split the channels into this many groups, convolved separately.
+        bias: learn a bias per output channel.
+        padding_mode: "zeros" (default), "reflect", "replicate" or "circular" (F.pad before the convolution).
+
+    Weight and bias start as torch's (nn.init.default_)."""
     nd = 2
 
     def forward(self, x):
@@ -80,7 +98,18 @@ class Conv2d(_ConvNd):
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution, weight of shape (out_channels, in_channels/groups, k)."""
+    """1-D convolution (F.conv1d) of (N, in_channels, L) input, weight of shape (out_channels,
+    in_channels/groups, k), as torch.nn.Conv1d.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size, stride, dilation: an int or a 1-tuple.
+        padding: an int or a 1-tuple (both sides), or "same" / "valid" as F.conv1d.
+        groups: split the channels into this many groups, convolved separately.
+        bias: learn a bias per output channel.
+        padding_mode: "zeros" (default), "reflect", "replicate" or "circular" (F.pad before the convolution).
+
+    Weight and bias start as torch's (nn.init.default_)."""
     nd = 1
 
     def forward(self, x):
@@ -88,7 +117,14 @@ class Conv1d(_ConvNd):
 
 
 class ConvTranspose2d(Module):
-    """2-D transposed convolution, weight of shape (in_channels, out_channels/groups, kh, kw) as torch."""
+    """2-D transposed convolution (F.conv_transpose2d, the adjoint of Conv2d's geometry), weight of shape
+    (in_channels, out_channels/groups, kh, kw) as torch.nn.ConvTranspose2d.
+
+    Args:
+        in_channels, out_channels: channels of the input and the output.
+        kernel_size, stride, padding, output_padding, dilation: an int or a pair, as F.conv_transpose2d.
+        groups: split the channels into this many groups.
+        bias: learn a bias per output channel."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1):
@@ -113,6 +149,9 @@ class ConvTranspose2d(Module):
 
 
 class MaxPool2d(Module):
+    """F.max_pool2d as a module: kernel_size, stride (None: the kernel size), padding, dilation (ints or pairs),
+    return_indices (also return the maxima's flat indices) and ceil_mode (round the output size up)."""
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
@@ -127,6 +166,9 @@ class MaxPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output_size (an int or a pair (H, W)), the windows chosen as torch's
+    (F.adaptive_avg_pool2d)."""
+
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size
@@ -139,6 +181,9 @@ class AdaptiveAvgPool2d(Module):
 
 
 class AvgPool2d(Module):
+    """F.avg_pool2d as a module: kernel_size, stride (None: the kernel size), padding (ints or pairs), and
+    count_include_pad (the padding zeros count in each mean)."""
+
     def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
         super().__init__()
         self.kernel_size, self.stride, self.padding, self.count_include_pad = kernel_size, stride, padding, \
@@ -193,14 +238,39 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
+    """Batch normalisation of (N, C) or (N, C, L) input over the batch (and length), per channel, as
+    torch.nn.BatchNorm1d (see nn.BatchNorm2d for the training / eval behaviour).
+
+    Args:
+        num_features: the number of channels C (dim 1).
+        eps: added to the variance before the square root.
+        momentum: the running statistics' step towards each batch's (None: their cumulative average).
+        affine: learn a per-channel scale (weight, ones) and shift (bias, zeros).
+        track_running_stats: keep running_mean / running_var buffers for eval (False: always batch statistics).
+    """
     dims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) input per channel, as torch.nn.BatchNorm2d: training normalises with
+    the batch's biased variance and moves the running statistics by momentum with the unbiased one; eval uses
+    the running statistics. Inside nn.frozen_running_stats() / nn.reevaluate() training mode leaves the running
+    statistics alone. The training forward is one op with a differentiable backward (ops/norm.py).
+
+    Args:
+        num_features: the number of channels C (dim 1).
+        eps: added to the variance before the square root.
+        momentum: the running statistics' step towards each batch's (None: their cumulative average).
+        affine: learn a per-channel scale (weight, ones) and shift (bias, zeros).
+        track_running_stats: keep running_mean / running_var buffers for eval (False: always batch statistics).
+    """
     dims = (4,)
 
 
 class Dropout(Module):
+    """F.dropout in training mode: each element zeroed with probability p, the rest scaled by 1/(1 - p); the
+    identity in eval mode."""
+
     def __init__(self, p=0.5):
         super().__init__()
         if not 0 <= p <= 1:
@@ -215,21 +285,29 @@ class Dropout(Module):
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise (x.relu()); no arguments."""
+
     def forward(self, x):
         return x.relu()
 
 
 class Tanh(Module):
+    """tanh(x) elementwise; no arguments."""
+
     def forward(self, x):
         return x.tanh()
 
 
 class Sigmoid(Module):
+    """σ(x) = 1/(1 + e^-x) elementwise; no arguments."""
+
     def forward(self, x):
         return x.sigmoid()
 
 
 class Flatten(Module):
+    """x.flatten(start_dim, end_dim): by default everything but the batch dim merged into one."""
+
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -239,8 +317,8 @@ class Flatten(Module):
 
 
 class Embedding(Module):
-    """Rows of weight (num_embeddings, embedding_dim) ~ N(0, 1); the padding_idx row starts at 0 and gets no
-    gradient."""
+    """A lookup table (F.embedding): integer indices -> rows of weight (num_embeddings, embedding_dim), which
+    starts ~ N(0, 1); the padding_idx row (if not None) starts at 0 and gets no gradient."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
         super().__init__()
@@ -258,7 +336,8 @@ class Embedding(Module):
 
 
 class LayerNorm(Module):
-    """Normalises over the last len(normalized_shape) dims; weight (ones) and bias (zeros) of that shape."""
+    """Normalises over the last len(normalized_shape) dims (F.layer_norm, eps added to the variance); with
+    elementwise_affine, a learnt weight (ones) and, if bias, a bias (zeros) of that shape."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
         super().__init__()
@@ -275,7 +354,8 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
-    """Normalises each of num_groups groups of channels; weight (ones) and bias (zeros) per channel."""
+    """Normalises each of num_groups groups of the num_channels channels (F.group_norm, eps added to the
+    variance); with affine, a learnt weight (ones) and bias (zeros) per channel."""
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True):
         super().__init__()
@@ -294,6 +374,8 @@ class GroupNorm(Module):
 
 
 class Identity(Module):
+    """Returns its input; any arguments are accepted and ignored (as torch.nn.Identity)."""
+
     def __init__(self, *args, **kwargs):
         super().__init__()
 
@@ -323,30 +405,38 @@ class _Activation(Module):
 
 
 class LeakyReLU(_Activation):
+    """F.leaky_relu: x where x > 0, else negative_slope·x (arguments negative_slope=0.01, inplace ignored)."""
     fn, defaults = staticmethod(F.leaky_relu), {"negative_slope": 0.01, "inplace": False}
 
 
 class GELU(_Activation):
+    """F.gelu: x·Φ(x); approximate="tanh" for torch's tanh approximation (argument approximate="none")."""
     fn, defaults = staticmethod(F.gelu), {"approximate": "none"}
 
 
 class SiLU(_Activation):
+    """F.silu: x·σ(x) (argument inplace, ignored)."""
     fn, defaults = staticmethod(F.silu), {"inplace": False}
 
 
 class ELU(_Activation):
+    """F.elu: x where x > 0, else alpha·(e^x - 1) (arguments alpha=1.0, inplace ignored)."""
     fn, defaults = staticmethod(F.elu), {"alpha": 1.0, "inplace": False}
 
 
 class Softplus(_Activation):
+    """F.softplus: log(1 + e^{βx})/β, linear where βx > threshold (arguments beta=1.0, threshold=20.0)."""
     fn, defaults = staticmethod(F.softplus), {"beta": 1.0, "threshold": 20.0}
 
 
 class LogSigmoid(_Activation):
+    """F.logsigmoid: log σ(x); no arguments."""
     fn, defaults = staticmethod(F.logsigmoid), {}
 
 
 class Softmax(_Activation):
+    """F.softmax along dim (argument dim=None: torch's legacy choice, 0 for 0-, 1- and 3-D input, else 1)."""
+
     fn, defaults = staticmethod(F.softmax), {"dim": None}
 
     def forward(self, x):
@@ -354,6 +444,8 @@ class Softmax(_Activation):
 
 
 class LogSoftmax(_Activation):
+    """F.log_softmax along dim (argument dim=None: torch's legacy choice, 0 for 0-, 1- and 3-D input, else 1)."""
+
     fn, defaults = staticmethod(F.log_softmax), {"dim": None}
 
     def forward(self, x):
@@ -377,16 +469,23 @@ class _Loss(Module):
 
 
 class MSELoss(_Loss):
+    """F.mse_loss(input, target): the squared error; reduction: "mean" (default), "sum" or "none"."""
+
     def forward(self, input, target):
         return F.mse_loss(input, target, self.reduction)
 
 
 class L1Loss(_Loss):
+    """F.l1_loss(input, target): the absolute error; reduction: "mean" (default), "sum" or "none"."""
+
     def forward(self, input, target):
         return F.l1_loss(input, target, self.reduction)
 
 
 class SmoothL1Loss(_Loss):
+    """F.smooth_l1_loss(input, target): quadratic below beta, linear above; reduction: "mean" (default), "sum" or
+    "none"."""
+
     def __init__(self, reduction="mean", beta=1.0):
         super().__init__(reduction)
         self.beta = beta
@@ -396,6 +495,9 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """F.huber_loss(input, target): quadratic below delta, linear above; reduction: "mean" (default), "sum" or
+    "none"."""
+
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction)
         self.delta = delta
@@ -405,6 +507,9 @@ class HuberLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
+    """F.kl_div(input, target) with input = log q (log_target: target given as log p too); reduction: "mean" (default),
+    "sum" or "none" or "batchmean" (the sum over the batch size: the true KL divergence)."""
+
     def __init__(self, reduction="mean", log_target=False):
         super().__init__(reduction)
         self.log_target = log_target
@@ -414,6 +519,10 @@ class KLDivLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
+    """F.cross_entropy(input, target): log_softmax over dim 1, then the negative log-likelihood of the target
+    classes. weight: per-class weights (C,) or None; ignore_index: a target value that counts for nothing;
+    reduction: "mean" (default), "sum" or "none"; label_smoothing: ε mixing in the uniform distribution."""
+
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
         super().__init__(reduction)
         self.weight, self.ignore_index, self.label_smoothing = weight, ignore_index, label_smoothing
@@ -423,6 +532,9 @@ class CrossEntropyLoss(_Loss):
 
 
 class NLLLoss(_Loss):
+    """F.nll_loss(input, target) on log-probabilities: -input[i, target[i]]. weight: per-class weights (C,) or
+    None; ignore_index: a target value that counts for nothing; reduction: "mean" (default), "sum" or "none"."""
+
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__(reduction)
         self.weight, self.ignore_index = weight, ignore_index
@@ -432,6 +544,9 @@ class NLLLoss(_Loss):
 
 
 class BCELoss(_Loss):
+    """F.binary_cross_entropy(input, target) on probabilities; weight: multiplies each element's loss (or None);
+    reduction: "mean" (default), "sum" or "none"."""
+
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
         self.weight = weight
@@ -441,6 +556,9 @@ class BCELoss(_Loss):
 
 
 class BCEWithLogitsLoss(_Loss):
+    """F.binary_cross_entropy_with_logits(input, target) on logits; weight: multiplies each element's loss (or
+    None); pos_weight: the weight of the positive term (or None); reduction: "mean" (default), "sum" or "none"."""
+
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
         self.weight, self.pos_weight = weight, pos_weight

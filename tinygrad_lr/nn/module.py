@@ -10,7 +10,8 @@ _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_
 
 
 class Parameter(Tensor):
-    """A Tensor that a Module registers as a trainable parameter (requires_grad=True)."""
+    """A Tensor that a Module registers as a trainable parameter. data: a Tensor (its array is taken, dtype
+    kept), an array (dtype kept) or a list / scalar (float32); requires_grad: True by default."""
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True):
@@ -20,7 +21,9 @@ class Parameter(Tensor):
 
 class Module:
     """Base class. Parameters (Parameter attributes), submodules (Module attributes) and buffers
-    (register_buffer) are discovered in attribute order, so names follow torch: "layer1.0.conv1.weight"."""
+    (register_buffer) are discovered in attribute order, so names follow torch: "layer1.0.conv1.weight".
+    A subclass calls super().__init__() first, assigns its layers and parameters, and defines forward; calling
+    the module calls forward."""
     training = True
 
     def __init__(self):
@@ -28,12 +31,15 @@ class Module:
         self.training = True
 
     def forward(self, *args, **kwargs):
+        """The computation; `module(*args, **kwargs)` calls it. Subclasses define it."""
         raise NotImplementedError
 
     def __call__(self, *args, **kwargs):
         return self.forward(*args, **kwargs)
 
     def register_buffer(self, name, tensor):
+        """Keep `tensor` (a Tensor, or None) as the attribute `name`: a buffer, not a parameter (no gradient, not
+        optimized) that state_dict saves and to() moves, such as BatchNorm's running statistics."""
         if "_buffers" not in self.__dict__:
             object.__setattr__(self, "_buffers", [])
         self._buffers.append(name)
@@ -41,15 +47,18 @@ class Module:
 
     # ---- traversal -----------------------------------------------------------------------------------------
     def named_children(self):
+        """(name, module) for each direct submodule, in attribute order."""
         for k, v in vars(self).items():
             if isinstance(v, Module):
                 yield k, v
 
     def children(self):
+        """The direct submodules, in attribute order."""
         return (m for _, m in self.named_children())
 
     def named_modules(self, prefix="", remove_duplicate=True, _memo=None):
-        """Pre-order walk; a module reachable twice (shared weights) is yielded once, as in torch."""
+        """(name, module) for self and every submodule, a pre-order walk; names are dotted paths under prefix.
+        With remove_duplicate, a module reachable twice (shared weights) is yielded once, as in torch."""
         memo = set() if _memo is None else _memo
         if remove_duplicate:
             if id(self) in memo:
@@ -60,6 +69,7 @@ class Module:
             yield from m.named_modules(f"{prefix}.{k}" if prefix else k, remove_duplicate, memo)
 
     def modules(self):
+        """self and every submodule, pre-order, each once."""
         return (m for _, m in self.named_modules())
 
     def _own(self, buffers):
@@ -76,15 +86,21 @@ class Module:
                     yield (f"{name}.{k}" if name else k), v
 
     def named_parameters(self, prefix=""):
+        """(dotted name, Parameter) for every parameter of self and its submodules (a tied one once); names
+        start with prefix."""
         return self._named(prefix, buffers=False)
 
     def parameters(self):
+        """The list of every Parameter of self and its submodules (a tied one once): what an optimizer takes."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix=""):
+        """(dotted name, Tensor) for every buffer (register_buffer) of self and its submodules; names start with
+        prefix."""
         return self._named(prefix, buffers=True)
 
     def buffers(self):
+        """The list of every buffer of self and its submodules."""
         return [b for _, b in self.named_buffers()]
 
     def apply(self, fn):
@@ -96,19 +112,25 @@ class Module:
 
     # ---- modes, grads, devices -----------------------------------------------------------------------------
     def train(self, mode=True):
+        """Set training mode (mode=True) or evaluation mode (False) on self and every submodule (Dropout and
+        BatchNorm read it); returns self."""
         for m in self.modules():
             m.training = mode
         return self
 
     def eval(self):
+        """train(False): evaluation mode; returns self."""
         return self.train(False)
 
     def zero_grad(self, set_to_none=True):
+        """Reset the .grad of every parameter to None (set_to_none is accepted for torch's signature; the
+        gradients are always set to None)."""
         for p in self.parameters():
             p.grad = None
 
     def to(self, device=None, dtype=None):
-        """Move (and/or cast the floating-point) parameters and buffers in place; returns self."""
+        """Move the parameters and buffers to device (and/or cast the floating-point ones to dtype) in place,
+        dropping their .grad; returns self."""
         for t in self.parameters() + self.buffers():
             if device is not None:
                 dev = canonical_device(device)
@@ -119,9 +141,11 @@ class Module:
         return self
 
     def double(self):
+        """Cast the floating-point parameters and buffers to float64 in place; returns self."""
         return self.to(dtype=np.float64)
 
     def float(self):
+        """Cast the floating-point parameters and buffers to float32 in place; returns self."""
         return self.to(dtype=np.float32)
 
     # ---- state ---------------------------------------------------------------------------------------------
@@ -137,8 +161,9 @@ class Module:
         return OrderedDict((k, v.numpy().copy()) for k, v in self._state())
 
     def load_state_dict(self, state, strict=True):
-        """Copy arrays from `state` into the parameters and buffers of the same name. A shape mismatch is always an
-        error; with strict, so are missing and unexpected keys. Returns (missing_keys, unexpected_keys) as torch."""
+        """Copy arrays from `state` (name -> array or Tensor, as state_dict gives) into the parameters and buffers
+        of the same name. A shape mismatch is always an error; with strict, so are missing and unexpected keys.
+        Returns (missing_keys, unexpected_keys) as torch."""
         own = OrderedDict(self._state())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
@@ -163,6 +188,7 @@ class Module:
 
     # ---- repr ----------------------------------------------------------------------------------------------
     def extra_repr(self):
+        """The text inside the parentheses of this module's repr (its settings); subclasses override it."""
         return ""
 
     def __repr__(self):
@@ -175,6 +201,9 @@ class Module:
 
 
 class ModuleList(Module):
+    """Submodules in a list (named "0", "1", ...), as torch.nn.ModuleList: indexable, iterable, append.
+    modules: an iterable of Modules to start with."""
+
     def __init__(self, modules=()):
         super().__init__()
         for i, m in enumerate(modules):
@@ -196,7 +225,8 @@ class ModuleList(Module):
 
 
 class Sequential(ModuleList):
-    """Modules applied in order; indexable like a list."""
+    """Modules applied in order, `Sequential(m1, m2, ...)`: forward(x) is ...m2(m1(x)); indexable like a list
+    (a slice is a Sequential again)."""
 
     def __init__(self, *modules):
         super().__init__(modules)
@@ -213,7 +243,8 @@ class Sequential(ModuleList):
 
 class ModuleDict(Module):
     """Submodules by name (insertion order), as torch.nn.ModuleDict. A name may not shadow a Module attribute
-    (for example "forward" or "train"), since submodules are found among the attributes here."""
+    (for example "forward" or "train"), since submodules are found among the attributes here. modules: a
+    mapping or an iterable of (name, module) pairs to start with."""
 
     def __init__(self, modules=None):
         super().__init__()
@@ -271,7 +302,7 @@ class ModuleDict(Module):
 
 class ParameterList(Module):
     """Parameters in a list (named "0", "1", ...), as torch.nn.ParameterList; a Tensor or array appended becomes a
-    Parameter."""
+    Parameter. values: an iterable of them to start with."""
 
     def __init__(self, values=None):
         super().__init__()

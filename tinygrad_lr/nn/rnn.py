@@ -30,6 +30,22 @@ from .module import Module, Parameter
 
 
 class LSTM(Module):
+    """A multi-layer LSTM with torch's parameter layout (see the module docstring for the equations and how it is
+    computed). forward(input, hx=None, lengths=None) -> (output, (h_n, c_n)): input (T, N, F) or batch_first
+    (N, T, F), hx = (h_0, c_0) each (layers·directions, N, H) (None: zeros), lengths the real length of each
+    sequence (padding at the end, as a PackedSequence).
+
+    Args:
+        input_size: the number of input features F.
+        hidden_size: the size H of the hidden state.
+        num_layers: stacked layers, each reading the previous one's outputs.
+        bias: learn the biases b_ih and b_hh.
+        batch_first: input and output are (N, T, ·) instead of (T, N, ·) (hx stays (layers·directions, N, H)).
+        dropout: dropout probability on the outputs of every layer but the last, in training.
+        bidirectional: a second direction per layer, run backwards (outputs concatenated: 2H features).
+
+    Every weight and bias starts ~ U(-1/√H, 1/√H), as torch."""
+
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False):
         super().__init__()
@@ -211,6 +227,10 @@ class _CellBase(Module):
 
 
 class RNNCell(_CellBase):
+    """One Elman RNN step, h' = act(x W_ihᵀ + b_ih + h W_hhᵀ + b_hh): forward(input, hx=None) -> h' (hx None:
+    zeros). input_size: features of x; hidden_size: the size of h; bias: learn b_ih, b_hh; nonlinearity: act,
+    "tanh" or "relu"."""
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh"):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
@@ -224,7 +244,8 @@ class RNNCell(_CellBase):
 
 
 class LSTMCell(_CellBase):
-    """One LSTM step: forward(input, (h, c)) -> (h', c') (zeros when hx is None)."""
+    """One LSTM step: forward(input, (h, c)) -> (h', c') (zeros when hx is None), torch's gates and layout.
+    input_size: features of the input; hidden_size: the size of h and c; bias: learn b_ih and b_hh."""
     gates = 4
 
     def forward(self, input, hx=None):
@@ -234,6 +255,8 @@ class LSTMCell(_CellBase):
 
 
 class GRUCell(_CellBase):
+    """One GRU step with torch's equations and gate order (r, z, n): forward(input, hx=None) -> h' (hx None:
+    zeros). input_size: features of the input; hidden_size: the size of h; bias: learn b_ih and b_hh."""
     gates = 3
 
     def forward(self, input, hx=None):
@@ -301,7 +324,20 @@ class _RNNBase(Module):
 
 
 class RNN(_RNNBase):
-    """Elman RNN: h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh), act = tanh (nonlinearity="relu": relu)."""
+    """Elman RNN: h_t = act(x_t W_ihᵀ + b_ih + h_{t-1} W_hhᵀ + b_hh), act = tanh (nonlinearity="relu": relu).
+    forward(input, hx=None) -> (output, h_n): input (T, N, F) or batch_first (N, T, F), hx (layers·directions,
+    N, H) (None: zeros).
+
+    Args:
+        input_size: the number of input features F.
+        hidden_size: the size H of the hidden state.
+        num_layers: stacked layers, each reading the previous one's outputs.
+        bias: learn the biases b_ih and b_hh.
+        batch_first: input and output are (N, T, ·) instead of (T, N, ·) (hx stays (layers·directions, N, H)).
+        dropout: dropout probability on the outputs of every layer but the last, in training.
+        bidirectional: a second direction per layer, run backwards (outputs concatenated: 2H features).
+        nonlinearity: "tanh" or "relu".
+    """
 
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False):
@@ -315,7 +351,18 @@ class RNN(_RNNBase):
 
 
 class GRU(_RNNBase):
-    """GRU with torch's equations (gru_step) and gate order (r, z, n)."""
+    """GRU with torch's equations (gru_step) and gate order (r, z, n). forward(input, hx=None) -> (output, h_n):
+    input (T, N, F) or batch_first (N, T, F), hx (layers·directions, N, H) (None: zeros).
+
+    Args:
+        input_size: the number of input features F.
+        hidden_size: the size H of the hidden state.
+        num_layers: stacked layers, each reading the previous one's outputs.
+        bias: learn the biases b_ih and b_hh.
+        batch_first: input and output are (N, T, ·) instead of (T, N, ·) (hx stays (layers·directions, N, H)).
+        dropout: dropout probability on the outputs of every layer but the last, in training.
+        bidirectional: a second direction per layer, run backwards (outputs concatenated: 2H features).
+    """
     gates = 3
 
     def _step(self, x, h, *a):

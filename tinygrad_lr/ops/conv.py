@@ -30,6 +30,7 @@ BLOCK_BYTES = 1 << 19  # the im2col buffer of one block of output rows (CPU: abo
 
 
 def out_size(n, k, s, d):
+    """The output length of a window of size k, stride s, dilation d sliding over n (padded) positions."""
     return (n - d * (k - 1) - 1) // s + 1
 
 
@@ -69,6 +70,7 @@ def pad_chwn(a, padding, m, value=0.0):
 
 
 def crop_chwn(buf, padding):
+    """buf (C, H, W, N) without `padding` = (ph, pw) rows and columns on each side."""
     ph, pw = padding
     return buf[:, ph:buf.shape[1] - ph, pw:buf.shape[2] - pw] if ph or pw else buf
 

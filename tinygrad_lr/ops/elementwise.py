@@ -2,6 +2,7 @@
 
 Backward returns gradients in the broadcast shape; the walk sums them down to each parent's shape.
 """
+import inspect
 import math
 import numbers
 
@@ -429,11 +430,14 @@ def binary(op, reflected=False):
                 raise ValueError(f"{op.__name__}: shapes {a.shape} and {b.shape} cannot be broadcast together") \
                     from None
             raise
-    method.__doc__ = op.__doc__
+    method.__doc__ = inspect.cleandoc(op.__doc__) + "\n\n" + (
+        "Here a = other, b = self" if reflected else "Here a = self, b = other") + \
+        " (other: a Tensor, an array or a Python scalar, broadcast against self)."
     return method
 
 
 def unary(op):
+    """The Tensor method self.<name>() applying the one-input op `op`; its docstring is the op's."""
     def method(self):
         return op.apply(self)
     method.__doc__ = op.__doc__
@@ -445,18 +449,25 @@ def comparison(fn):
     def method(self, other):
         o = other.data if isinstance(other, Tensor) else other
         return Tensor.wrap(fn(self.data, o), self.device)
+    symbol = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}[fn.__name__]
+    method.__doc__ = f"self {symbol} other elementwise, broadcast (other: a Tensor, an array or a Python scalar): " \
+        "a bool Tensor, not differentiable (no gradient flows through it)."
     return method
 
 
 def sign(x):
+    """sign(x) in {-1, 0, 1} elementwise (nan for nan); its derivative is 0 (torch.sign)."""
     return Sign.apply(x)
 
 
 def square(x):
+    """x² elementwise, as x * x (so its derivative is 2x by the product rule)."""
     return x * x
 
 
 def clip(x, min=None, max=None):
+    """x clipped to [min, max] elementwise (torch.clamp / clip); either bound may be None (no bound on that side).
+    The derivative is 1 where min <= x <= max, else 0."""
     return Clip.apply(x, lo=min, hi=max)
 
 
@@ -469,16 +480,20 @@ def where(condition, x, y):
 
 
 def maximum(x, other):
-    """Elementwise max (torch.maximum): nan propagates whichever side it is on; ties split the gradient."""
+    """Elementwise max of x and other (a Tensor, array or Python scalar, broadcast; torch.maximum): nan propagates
+    whichever side it is on; ties split the gradient."""
     return Maximum.apply(*promote(x, other))
 
 
 def minimum(x, other):
-    """Elementwise min (torch.minimum): nan propagates whichever side it is on; ties split the gradient."""
+    """Elementwise min of x and other (a Tensor, array or Python scalar, broadcast; torch.minimum): nan propagates
+    whichever side it is on; ties split the gradient."""
     return Minimum.apply(*promote(x, other))
 
 
 def cast(x, dtype):
+    """x in another dtype (a NumPy dtype or tl.float32 etc.; x itself when it has that dtype already). The
+    gradient is cast back to x's dtype."""
     return x if np.dtype(dtype) == x.dtype else Cast.apply(x, dtype=np.dtype(dtype))
 
 
@@ -490,26 +505,32 @@ def to(x, device=None, dtype=None):
 
 
 def cpu(x):
+    """x on the CPU, as a NumPy-backed tensor (x itself when it is there already); differentiable."""
     return to(x, "cpu")
 
 
 def cuda(x, device=None):
+    """x on a GPU: device None is "cuda" (the current one), an int N is "cuda:N"; differentiable."""
     return to(x, "cuda" if device is None else f"cuda:{device}")
 
 
 def float32(x):
+    """x as float32 (torch's .float())."""
     return cast(x, np.float32)
 
 
 def float64(x):
+    """x as float64 (torch's .double())."""
     return cast(x, np.float64)
 
 
 def int64(x):
+    """x as int64 (torch's .long())."""
     return cast(x, np.int64)
 
 
 def reciprocal(x):
+    """1/x elementwise;  d/dx = -1/x²."""
     return Reciprocal.apply(x)
 
 
@@ -519,6 +540,7 @@ def rsqrt(x):
 
 
 def rounding(fn):
+    """The Tensor method x.floor() / ceil() / trunc(): fn names the NumPy function."""
     def method(x):
         return Rounding.apply(x, fn=fn)
     method.__doc__ = f"{fn}: zero gradient, as torch."
@@ -531,14 +553,17 @@ def round(x, decimals=0):  # noqa: A001 (torch's name)
 
 
 def leaky_relu(x, negative_slope=0.01):
+    """x where x > 0, else negative_slope·x;  d/dx = 1 where x > 0, else negative_slope."""
     return LeakyRelu.apply(x, slope=negative_slope)
 
 
 def softplus(x, beta=1.0, threshold=20.0):
+    """log(1 + e^{beta·x})/beta, and x itself where beta·x > threshold (torch's softplus);  d/dx = σ(beta·x)."""
     return Softplus.apply(x, beta=beta, threshold=threshold)
 
 
 def elu(x, alpha=1.0):
+    """x where x > 0, else alpha·(e^x - 1);  d/dx = 1 where x > 0, else alpha·e^x."""
     return Elu.apply(x, alpha=alpha)
 
 

@@ -137,6 +137,7 @@ def matmul(a, b):
 
 
 def rmatmul(b, a):
+    """a @ b with the Tensor b on the right (a: an array or a list, made a Tensor on b's device)."""
     return matmul(b.const(a), b)
 
 
@@ -193,9 +194,9 @@ def tril(x, diagonal=0):
 
 
 def einsum(equation, *operands):
-    """torch.einsum: subscripts with "->" or implicit (output = the letters used once, sorted), "..." for
-    broadcast leading dims, a letter repeated in one operand for its diagonal; the operands as arguments or one
-    list. The diagonals are taken first (indexing), then one Einsum op."""
+    """torch.einsum: the equation's subscripts with "->" or implicit (output = the letters used once, sorted),
+    "..." for broadcast leading dims, a letter repeated in one operand for its diagonal; the operands as arguments
+    or one list. The diagonals are taken first (indexing), then one Einsum op."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ref = next((o for o in operands if isinstance(o, Tensor)), None)

@@ -197,6 +197,8 @@ def _is_mask(i):
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
 def reshape(x, *shape):
+    """x with the same elements in another shape (torch.reshape / view): shape as reshape(2, 3) or reshape((2, 3)),
+    one entry may be -1 (inferred). x itself when the shape is unchanged; the gradient is reshaped back."""
     shape = shape_arg(shape)
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
@@ -207,6 +209,8 @@ def reshape(x, *shape):
 
 
 def permute(x, *order):
+    """x with its dims reordered: dim i of the result is dim order[i] of x (order as permute(2, 0, 1) or
+    permute((2, 0, 1)), negative dims allowed); the gradient is permuted back."""
     order = tuple(shape_arg(order))
     if len(order) != x.ndim:
         raise ValueError(f"permute: {order} is not a permutation of the {x.ndim} dims of {x.shape}")
@@ -217,6 +221,7 @@ def permute(x, *order):
 
 
 def transpose(x, dim0=-2, dim1=-1):
+    """x with dims dim0 and dim1 swapped (torch.transpose; swapaxes and swapdims are the same)."""
     dim0, dim1 = dim_of(dim0, x.ndim), dim_of(dim1, x.ndim)
     if x.ndim == 0:  # torch: dims 0 / -1 of a 0-d tensor
         return x
@@ -236,6 +241,8 @@ def mT(x):
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """x with the dims start_dim..end_dim (inclusive, negative allowed) merged into one; a 0-d x becomes shape
+    (1,)."""
     s, e = dim_of(start_dim, x.ndim), dim_of(end_dim, x.ndim)
     if x.ndim == 0:
         return reshape(x, 1)
@@ -254,11 +261,14 @@ def squeeze(x, dim=None):
 
 
 def unsqueeze(x, dim):
+    """x with a new size-1 dim inserted at position dim (in [-x.ndim - 1, x.ndim])."""
     dim = dim_of(dim, x.ndim + 1)
     return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
 
 
 def expand(x, *shape):
+    """x broadcast to `shape` without copying (torch.expand): size-1 dims grow, new dims are added in front, and
+    -1 keeps a dim's size. The gradient sums over the broadcast dims."""
     shape = shape_arg(shape)
     shape = tuple(x.shape[i - len(shape) + x.ndim] if s == -1 else s for i, s in enumerate(shape))
     if shape == x.shape:
@@ -273,12 +283,13 @@ def expand(x, *shape):
 
 
 def contiguous(x):
+    """x itself (arrays here need no contiguous copy; kept for torch code)."""
     return x
 
 
 def pad(x, pad, value=0.0):
-    """Constant padding. `pad` is numpy-style ((lo, hi) per dim) or torch-style (lo, hi) pairs from the last
-    dim backwards, e.g. (1, 1, 2, 2) pads W by 1 and H by 2."""
+    """Constant padding with `value`. `pad` is numpy-style ((lo, hi) per dim) or torch-style (lo, hi) pairs from
+    the last dim backwards, e.g. (1, 1, 2, 2) pads W by 1 and H by 2. The gradient is the unpadded slice."""
     if all(isinstance(p, numbers.Integral) for p in pad):
         if len(pad) % 2 or len(pad) // 2 > x.ndim:
             raise ValueError(f"pad: {pad} must hold (lo, hi) pairs for at most {x.ndim} dims")
@@ -295,10 +306,14 @@ def pad(x, pad, value=0.0):
 
 
 def getitem(x, index):
+    """x[index] (ints, slices, None, Ellipsis, integer arrays / Tensors, bool masks), as NumPy and torch index;
+    the gradient is scattered back, adding where an integer index repeats."""
     return Getitem.apply(x, index=index_of(index, x.device, x.shape))
 
 
 def cat(tensors, dim=0):
+    """The tensors (a non-empty sequence, equal shapes but along dim) joined along the existing dim (torch.cat;
+    concat and concatenate are the same); each gets its slice of the gradient."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat(): expected a non-empty list of Tensors")
@@ -313,6 +328,7 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
+    """The tensors (a non-empty sequence of one shape) joined along a new dim inserted at position dim."""
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack(): expected a non-empty list of Tensors")
@@ -353,6 +369,7 @@ def roll(x, shifts, dims=None):
 
 
 def clone(x):
+    """A copy of x's data that stays in the graph (d/dx = 1), as torch.clone."""
     return Clone.apply(x)
 
 
@@ -429,6 +446,7 @@ def movedim(x, source, destination):
 
 
 def swapaxes(x, axis0, axis1):
+    """x with dims axis0 and axis1 swapped (torch.swapaxes / swapdims, as transpose)."""
     return transpose(x, _dim(x, axis0, "swapaxes"), _dim(x, axis1, "swapaxes"))
 
 
@@ -440,10 +458,12 @@ def t(x):
 
 
 def expand_as(x, other):
+    """x expanded to other's shape (other: a Tensor)."""
     return expand(x, other.shape)
 
 
 def reshape_as(x, other):
+    """x reshaped to other's shape (other: a Tensor); view_as is the same."""
     return reshape(x, other.shape)
 
 
@@ -528,7 +548,8 @@ def _argsort(x, dim, descending):
 
 
 def sort(x, dim=-1, descending=False, stable=False):
-    """(values, indices) sorted along dim, as torch.sort (always stable here); values carry the gradient."""
+    """(values, indices) sorted along dim, ascending or, with descending=True, descending, as torch.sort (always
+    stable here, whatever `stable` says: ties keep their order); values carry the gradient."""
     if x.ndim == 0:
         return _SortResult(x, Tensor.zeros((), dtype=np.int64, device=x.device))
     d = _dim(x, dim, "sort")
@@ -537,12 +558,14 @@ def sort(x, dim=-1, descending=False, stable=False):
 
 
 def argsort(x, dim=-1, descending=False, stable=False):
+    """The indices that sort x along dim (descending: largest first), as sort(x, dim, descending, stable).indices
+    (always stable)."""
     return sort(x, dim, descending, stable).indices
 
 
 def topk(x, k, dim=-1, largest=True, sorted=True):
-    """The k largest (or smallest) entries along dim and their indices, in order (torch.topk); ties keep the
-    lower index first."""
+    """The k largest (largest=False: smallest) entries along dim and their indices, in order (torch.topk; the
+    result is sorted whatever `sorted` says); ties keep the lower index first."""
     if x.ndim == 0:
         return _TopkResult(x, Tensor.zeros((), dtype=np.int64, device=x.device))
     d = _dim(x, dim, "topk")

@@ -103,12 +103,14 @@ class Cumsum(Linear):
 
 
 def out_shape(shape, axis):
+    """shape without the dims in axis (a tuple; None: all of them)."""
     return () if axis is None else tuple(s for i, s in enumerate(shape) if i not in axis)
 
 
 # ---- the Tensor methods made of these ops (bound in methods.py) ---------------------------------------------
 def sum(x, dim=None, keepdim=False, axis=None, *, dtype=None):  # noqa: A001 (torch's name)
-    """Σ over dim (all dims when None); dtype: cast x to it first, as torch.sum(dtype=)."""
+    """Σ over dim (an int, a tuple, or None for all dims; axis is NumPy's name for it); keepdim: keep the reduced
+    dims with size 1; dtype: cast x to it first, as torch.sum(dtype=). The gradient is broadcast back."""
     if dtype is not None:
         x = x.cast(dtype)
     return Sum.apply(x, axis=dims_of(dim if axis is None else axis, x.ndim), keepdim=keepdim)
@@ -119,7 +121,8 @@ def _count(x, axes):
 
 
 def mean(x, dim=None, keepdim=False, axis=None, *, dtype=None):
-    """Σ x / n over dim; the mean of no elements is nan, as torch."""
+    """Σ x / n over dim (an int, a tuple, or None for all; axis is NumPy's name for it); keepdim: keep the reduced
+    dims with size 1; dtype: cast x to it first. The mean of no elements is nan, as torch."""
     if dtype is not None:
         x = x.cast(dtype)
     axes = dims_of(dim if axis is None else axis, x.ndim)
@@ -128,6 +131,9 @@ def mean(x, dim=None, keepdim=False, axis=None, *, dtype=None):
 
 
 def var(x, dim=None, keepdim=False, correction=None, unbiased=None, axis=None):
+    """The variance Σ(x - mean)² / (n - correction) over dim (an int, a tuple, or None for all; axis is NumPy's
+    name for it), as torch.var: correction defaults to 1 (Bessel's), unbiased=False means correction 0; keepdim:
+    keep the reduced dims with size 1. No degrees of freedom left (n <= correction) gives nan or inf."""
     axes = dims_of(dim if axis is None else axis, x.ndim)
     corr = (1 if unbiased is None or unbiased else 0) if correction is None else correction
     d = x - mean(x, axes, keepdim=True)
@@ -136,6 +142,7 @@ def var(x, dim=None, keepdim=False, correction=None, unbiased=None, axis=None):
 
 
 def std(x, dim=None, keepdim=False, correction=None, unbiased=None):
+    """√var(x, dim, keepdim, correction, unbiased): the standard deviation over dim, as torch.std (see var)."""
     return var(x, dim, keepdim, correction, unbiased).sqrt()
 
 
@@ -146,7 +153,8 @@ MinResult = collections.namedtuple("min", ["values", "indices"])
 def max(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
     """As torch.max: x.max() is the largest value (ties share the gradient evenly); x.max(dim) is the named tuple
     (values, indices) along one dim, the gradient going to the element `indices` names (the first maximum);
-    x.max(other_tensor) is maximum(x, other). For the values over several dims, amax."""
+    x.max(other_tensor) is maximum(x, other). For the values over several dims, amax. keepdim: keep the reduced
+    dim with size 1; axis is NumPy's name for dim."""
     dim = dim if axis is None else axis
     if isinstance(dim, Tensor):
         return maximum(x, dim)
@@ -160,7 +168,7 @@ def max(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
 
 def min(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
     """As torch.min: x.min() the smallest value; x.min(dim) the named tuple (values, indices); x.min(other)
-    is minimum(x, other)."""
+    is minimum(x, other). keepdim: keep the reduced dim with size 1; axis is NumPy's name for dim."""
     dim = dim if axis is None else axis
     if isinstance(dim, Tensor):
         return minimum(x, dim)
@@ -173,13 +181,14 @@ def min(x, dim=None, keepdim=False, axis=None):  # noqa: A001 (torch's name)
 
 def amax(x, dim=None, keepdim=False):
     """Largest values over dim (an int, a tuple, or None / () for all), as torch.amax: ties share the gradient
-    evenly."""
+    evenly. keepdim: keep the reduced dims with size 1."""
     axes = dims_of(None if dim == () else dim, x.ndim)
     return Max.apply(x, axis=axes, keepdim=keepdim)
 
 
 def amin(x, dim=None, keepdim=False):
-    """Smallest values over dim, as torch.amin: ties share the gradient evenly."""
+    """Smallest values over dim, as torch.amin: ties share the gradient evenly. keepdim: keep the reduced dims
+    with size 1."""
     return -amax(-x, dim, keepdim)
 
 
@@ -196,13 +205,14 @@ def _arg(fn, x, dim, keepdim):
 
 
 def argmax(x, dim=None, keepdim=False):
-    """Index of the (first) largest value along dim, or into the flattened x (torch.argmax); a nan counts as
-    the largest."""
+    """Index of the (first) largest value along dim, or into the flattened x when dim is None (torch.argmax); a
+    nan counts as the largest. keepdim: keep the reduced dim with size 1. An int64 tensor, no gradient."""
     return _arg(xp(x.device).argmax, x, dim, keepdim)
 
 
 def argmin(x, dim=None, keepdim=False):
-    """Index of the (first) smallest value along dim, or into the flattened x (torch.argmin)."""
+    """Index of the (first) smallest value along dim, or into the flattened x when dim is None (torch.argmin).
+    keepdim: keep the reduced dim with size 1. An int64 tensor, no gradient."""
     return _arg(xp(x.device).argmin, x, dim, keepdim)
 
 
@@ -218,7 +228,8 @@ def sum_to(x, shape):
 
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):
-    """Π over one dim, or over all elements (dim=None), as torch.prod."""
+    """Π over one dim, or over all elements (dim=None), as torch.prod; keepdim: keep the reduced dim with size 1;
+    dtype: cast x to it first."""
     if dtype is not None:
         x = x.cast(dtype)
     if dim is None:
@@ -230,6 +241,8 @@ def prod(x, dim=None, keepdim=False, *, dtype=None):
 
 
 def cumsum(x, dim, *, dtype=None):
+    """The running sum along dim (torch.cumsum); dtype: cast x to it first. The gradient is the reversed running
+    sum of the incoming gradient."""
     if dtype is not None:
         x = x.cast(dtype)
     if x.ndim == 0:
@@ -238,19 +251,22 @@ def cumsum(x, dim, *, dtype=None):
 
 
 def any(x, dim=None, keepdim=False):  # noqa: A001 (torch's name)
-    """True where some element (over dim) is nonzero; a bool tensor, no gradient."""
+    """True where some element (over dim; None: all) is nonzero; a bool tensor, no gradient. keepdim: keep the
+    reduced dims with size 1."""
     return Tensor.wrap(xp(x.device).asarray(x.data.any(axis=dims_of(dim, x.ndim), keepdims=keepdim)), x.device)
 
 
 def all(x, dim=None, keepdim=False):  # noqa: A001 (torch's name)
-    """True where every element (over dim) is nonzero; a bool tensor, no gradient."""
+    """True where every element (over dim; None: all) is nonzero; a bool tensor, no gradient. keepdim: keep the
+    reduced dims with size 1."""
     return Tensor.wrap(xp(x.device).asarray(x.data.all(axis=dims_of(dim, x.ndim), keepdims=keepdim)), x.device)
 
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):
     """The vector p-norm over dim (all elements when None), as torch.Tensor.norm: p = 2 / "fro" (√Σx², gradient 0
     at x = 0 by sqrt's convention), 1, inf (max |x|, ties share the gradient), -inf, 0 (the count of nonzeros, zero
-    gradient), any other p: (Σ|x|^p)^(1/p). A matrix norm ("nuc", or p = 2 over two dims) is not provided."""
+    gradient), any other p: (Σ|x|^p)^(1/p). A matrix norm ("nuc", or p = 2 over two dims) is not provided.
+    keepdim: keep the reduced dims with size 1; dtype: cast x to it first."""
     if dtype is not None:
         x = x.cast(dtype)
     axes = dims_of(dim, x.ndim)

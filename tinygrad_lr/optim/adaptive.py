@@ -7,6 +7,14 @@ class Adagrad(Optimizer):
 
         d = g + λ·w,   η_t = η / (1 + (t - 1)·lr_decay)
         S = S + d²,    w' = w - η_t · d / (√S + ε)          (S_0 = initial_accumulator_value)
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        lr_decay: the decay of η_t with the step t.
+        weight_decay: λ.
+        initial_accumulator_value: S_0.
+        eps: ε.
     """
 
     def __init__(self, params, lr=1e-2, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10):
@@ -34,6 +42,15 @@ class RMSprop(Optimizer):
         v = α·v + (1 - α)·d²
         centered:  ḡ = α·ḡ + (1 - α)·d,   a = √(v - ḡ²) + ε      else  a = √v + ε
         momentum μ > 0:  b = μ·b + d/a,  w' = w - η·b             else  w' = w - η·d/a
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        alpha: α, the smoothing constant of v.
+        eps: ε.
+        weight_decay: λ.
+        momentum: μ (0: none).
+        centered: normalise by the centred second moment (an estimate of the variance).
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, centered=False):
@@ -74,6 +91,13 @@ class Adadelta(Optimizer):
         Δ = √(u + ε) / √(v + ε) · d
         u = ρ·u + (1 - ρ)·Δ²
         w' = w - η·Δ                       (η = 1 in Zeiler's paper and by default)
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η (1 by default, as the paper).
+        rho: ρ, the decay of both averages.
+        eps: ε.
+        weight_decay: λ.
     """
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0):
@@ -103,6 +127,14 @@ class Adam(Optimizer):
         m = β1·m + (1 - β1)·d,     v = β2·v + (1 - β2)·d²
         amsgrad:  v̄ = max(v̄, v)  and v̄ replaces v below
         w' = w - η/(1 - β1^t) · m / (√v / √(1 - β2^t) + ε)
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        betas: (β1, β2), the decays of m and v.
+        eps: ε.
+        weight_decay: λ, an L2 term added to the gradient (AdamW decouples it).
+        amsgrad: use the running maximum v̄ (Reddi, Kale & Kumar 2018).
     """
     decoupled = False
 
@@ -137,7 +169,16 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     r"""AdamW (Loshchilov & Hutter 2019), as torch.optim.AdamW: Adam with decoupled weight decay,
-    w ← w·(1 - η·λ) before the Adam step (default λ = 1e-2)."""
+    w ← w·(1 - η·λ) before the Adam step (default λ = 1e-2).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        betas: (β1, β2).
+        eps: ε.
+        weight_decay: λ, decoupled: w·(1 - η·λ) before the Adam step.
+        amsgrad: as Adam's.
+    """
     decoupled = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False):

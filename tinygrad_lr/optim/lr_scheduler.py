@@ -6,16 +6,27 @@ class _State:
     """get_last_lr and (load_)state_dict, shared by every scheduler: its attributes minus the optimizer."""
 
     def get_last_lr(self):
+        """The learning rates the last step set, one per param group."""
         return list(self._last_lr)
 
     def state_dict(self):
+        """The scheduler's state (its attributes but the optimizer), for checkpoints."""
         return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
 
     def load_state_dict(self, state):
+        """Restore the state that state_dict() returned."""
         self.__dict__.update(state)
 
 
 class LRScheduler(_State):
+    """Base class of the epoch-indexed schedules, as torch.optim.lr_scheduler.LRScheduler: a subclass gives the
+    learning rates in closed form (get_lr), step() advances last_epoch and writes them into the param groups.
+    The constructor records each group's "initial_lr" (the base rates η0) and takes the first step.
+
+    Args:
+        optimizer: the optimizer whose param groups' "lr" it sets.
+        last_epoch: the index of the last epoch (-1: start afresh)."""
+
     def __init__(self, optimizer, last_epoch=-1):
         self.optimizer = optimizer
         for g in optimizer.param_groups:
@@ -29,6 +40,7 @@ class LRScheduler(_State):
         raise NotImplementedError
 
     def step(self):
+        """Advance one epoch (or batch, for per-batch schedules) and set every group's lr to get_lr()."""
         self.last_epoch += 1
         for g, lr in zip(self.optimizer.param_groups, self.get_lr()):
             g["lr"] = lr
@@ -36,7 +48,7 @@ class LRScheduler(_State):
 
 
 class StepLR(LRScheduler):
-    """η = η0 · γ^⌊epoch / step_size⌋."""
+    """η = η0 · γ^⌊epoch / step_size⌋ (γ = gamma); optimizer and last_epoch as LRScheduler's."""
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
@@ -46,7 +58,8 @@ class StepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """η = η0 · γ^epoch (the "exponential decay" baseline of Majumder, Donini & Chaudhari 2019, Table 1)."""
+    """η = η0 · γ^epoch, γ = gamma (the "exponential decay" baseline of Majumder, Donini & Chaudhari 2019,
+    Table 1); optimizer and last_epoch as LRScheduler's."""
     def __init__(self, optimizer, gamma, last_epoch=-1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
@@ -56,7 +69,8 @@ class ExponentialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
-    """η = η_min + (η0 - η_min)·(1 + cos(π·epoch / T_max)) / 2."""
+    """η = η_min + (η0 - η_min)·(1 + cos(π·epoch / T_max)) / 2, η_min = eta_min (Loshchilov & Hutter 2017,
+    without restarts); optimizer and last_epoch as LRScheduler's."""
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
@@ -68,7 +82,9 @@ class CosineAnnealingLR(LRScheduler):
 
 class OneCycleLR(LRScheduler):
     """Smith & Topin (2019), torch's default cosine annealing: warm up from max_lr/div_factor to max_lr over
-    pct_start of total_steps, then anneal to max_lr/(div_factor·final_div_factor). Stepped per batch."""
+    pct_start of total_steps, then anneal to max_lr/(div_factor·final_div_factor). Stepped per batch.
+    max_lr: a float or one per param group; anneal_strategy: "cos" or "linear"; optimizer and last_epoch as
+    LRScheduler's."""
     def __init__(self, optimizer, max_lr, total_steps, pct_start=0.3, div_factor=25.0, final_div_factor=1e4,
                  anneal_strategy="cos", last_epoch=-1):
         n = len(optimizer.param_groups)
@@ -103,7 +119,9 @@ class OneCycleLR(LRScheduler):
 
 
 class CyclicLR(LRScheduler):
-    """Smith (2017) triangular cycles between base_lr and max_lr (modes triangular, triangular2, exp_range)."""
+    """Smith (2017) triangular cycles between base_lr and max_lr: step_size_up steps up, step_size_down (None:
+    as many) down. mode "triangular", "triangular2" (the amplitude halves every cycle) or "exp_range" (scaled by
+    gamma^step); optimizer and last_epoch as LRScheduler's. Stepped per batch."""
     def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
                  gamma=1.0, last_epoch=-1):
         if mode not in ("triangular", "triangular2", "exp_range"):
@@ -128,7 +146,8 @@ class CyclicLR(LRScheduler):
 class TrapezoidLR(LRScheduler):
     """Trapezoid schedule (a baseline of Wójcik, Maziarka & Tabor 2019, LOSSGRAD, arXiv:1902.07656): linear
     warm-up from 0 over `warmup` steps, constant η0, then a linear decay to 0 over the last `cooldown` of
-    `total_steps`."""
+    `total_steps` (warmup and cooldown as fractions of total_steps when floats, step counts when ints);
+    optimizer and last_epoch as LRScheduler's."""
     def __init__(self, optimizer, total_steps, warmup=0.1, cooldown=0.1, last_epoch=-1):
         self.total_steps = total_steps
         self.warm = int(round(warmup * total_steps)) if isinstance(warmup, float) else warmup
@@ -149,7 +168,9 @@ class TrapezoidLR(LRScheduler):
 class ReduceLROnPlateau(_State):
     """Annealing when the error plateaus (the "annealing" of Nan Ye's lecture "Adaptive learning rates"):
     multiply η by `factor` after `patience` epochs without
-    improvement of the monitored metric (mode "min" or "max", relative threshold), down to min_lr."""
+    improvement of the monitored metric (mode "min" or "max", relative threshold), down to min_lr, then wait
+    `cooldown` epochs before counting again. optimizer: the optimizer whose param groups' "lr" it sets. Call
+    step(metric) once per epoch."""
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, cooldown=0, min_lr=0.0):
         if factor >= 1.0:
             raise ValueError(f"factor must be < 1, got {factor}")
@@ -166,6 +187,7 @@ class ReduceLROnPlateau(_State):
         return a < best * (1 - self.threshold) if self.mode == "min" else a > best * (1 + self.threshold)
 
     def step(self, metric):
+        """Record one epoch's value of the monitored metric (a number) and reduce the lr if it has plateaued."""
         metric = float(metric)
         self.last_epoch += 1
         if self._better(metric, self.best):

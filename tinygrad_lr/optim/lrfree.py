@@ -83,6 +83,15 @@ class DAdaptSGD(Optimizer):
     far) changes neither x nor d, nor k; the same holds here for a zero first gradient, where the reference divides by
     ‖g_0‖ = 0 and raises ZeroDivisionError. Group state: d, numerator_weighted (N), g0_norm, k.
     log_every > 0 logs d, d̂ every that many steps, as the reference (logging.info).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: γ, a multiplier of the adapted step (1: the reference's default).
+        momentum: μ.
+        weight_decay: λ, added to the gradient.
+        log_every: log d every that many steps (0: never).
+        d0: the initial estimate d_0.
+        growth_rate: the cap on d's growth per step.
     """
 
     def __init__(self, params, lr=1.0, momentum=0.0, weight_decay=0, log_every=0, d0=1e-6, growth_rate=float("inf")):
@@ -161,6 +170,18 @@ class DAdaptAdam(Optimizer):
 
     d_0 = d0; N, s, m, v start at 0. A step with Σ‖s‖₁ = 0 (zero gradients so far) updates m, v, s in place and
     returns before moving x, d or k, as the reference. Group state: d, numerator_weighted (N), k.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: γ (1 by default).
+        betas: (β1, β2).
+        eps: ε.
+        weight_decay: λ.
+        log_every: log d every that many steps (0: never).
+        decouple: decoupled weight decay (AdamW's) instead of an L2 term in g.
+        use_bias_correction: Adam's bias correction in λ_k.
+        d0: the initial estimate d_0.
+        growth_rate: the cap on d's growth per step.
     """
 
     def __init__(self, params, lr=1.0, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, log_every=0, decouple=False,
@@ -245,6 +266,21 @@ class Prodigy(Optimizer):
     all-zero parameter, as the reference). A step with D = 0 updates m, v, s and returns before moving x, d, N or k,
     as the reference. Group state: d, d_max, d_numerator (N), k. fsdp_in_use (sharded parameters) has no meaning
     here and is not an argument.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: γ (1 by default).
+        betas: (β1, β2).
+        beta3: β3 (None: √β2).
+        eps: ε.
+        weight_decay: λ.
+        decouple: decoupled weight decay (default) instead of an L2 term in g.
+        use_bias_correction: Adam's bias correction in λ_k.
+        safeguard_warmup: use d_k instead of λ_k in s (for warm-up schedules).
+        d0: the initial estimate d_0.
+        d_coef: the multiplier of d̂.
+        growth_rate: the cap on d's growth per step.
+        slice_p: p, use every p-th entry in the estimates (1: all).
     """
 
     def __init__(self, params, lr=1.0, betas=(0.9, 0.999), beta3=None, eps=1e-8, weight_decay=0, decouple=True,
@@ -350,6 +386,14 @@ class DoG(Optimizer):
     Φ). ‖·‖ over the group is √(Σ‖x_i‖²) (the reference stacks the per-tensor norms and takes their norm: the same
     number up to rounding), with derivative 0 at a zero norm. Group state: rbar, G, k. A non-positive G raises, as
     the reference's assertion.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        reps_rel: the relative size of the first step's r̄_0.
+        lr: c (1 by default).
+        weight_decay: λ, added to the gradient.
+        eps: added to G_0.
+        init_eta: the first step size η_0 (None: from reps_rel).
     """
     layerwise = False
 
@@ -423,6 +467,10 @@ class LDoG(DoG):
         η_t = c·r̄_t / √G_t,                                 x_{t+1} = x_t - η_t·g_t
 
     so r̄ and G are 0-d entries of each parameter's state (rbar, G), not of the group's.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        reps_rel, lr, weight_decay, eps, init_eta: as DoG's, per tensor.
     """
     layerwise = True
 
@@ -442,6 +490,13 @@ class DoWG(Optimizer):
     r_ε = reps_rel·(1 + ‖x_0‖) as in DoG (the paper only asks r_ε > 0 small), or r_eps when given. While v = 0 (zero
     gradients so far) the step size is 0 instead of r̄²/0. Weight decay λ (default 0) is an L2 term added to the
     gradient, as in DoG. Group state: rbar, v, k.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: c (1 by default).
+        reps_rel: r_ε relative to 1 + ‖x_0‖.
+        r_eps: r_ε itself (None: from reps_rel).
+        weight_decay: λ, added to the gradient.
     """
 
     def __init__(self, params, lr=1.0, reps_rel=1e-6, r_eps=None, weight_decay=0.0):

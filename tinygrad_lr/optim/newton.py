@@ -17,6 +17,14 @@ class DiagonalNewton(Optimizer):
     Sources: the lecture's diagonal approximation of Newton's method (see docs/sources.md); Bekas, Kokiopoulou & Saad
     (2007) and Yao et al. (2021, AdaHessian) for the Hutchinson estimate; |·| keeps the step a descent
     direction where the curvature is negative. Needs step(closure): each step costs n_samples HVPs.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        eps: ε, added to the curvature estimate.
+        beta: β, the averaging of the estimates (0: none).
+        n_samples: Rademacher probes z_k per step (one HVP each).
+        weight_decay: λ.
     """
     needs_graph = True
 

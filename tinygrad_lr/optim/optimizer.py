@@ -23,6 +23,16 @@ from .guards import Guard
 
 
 class Optimizer:
+    """Base class of the optimizers, with torch.optim.Optimizer's interface (param_groups, state, step(closure),
+    zero_grad, state_dict / load_state_dict). A subclass states its update once, as `phi` (or `phi_group`), plus
+    `init_state`; see the module docstring.
+
+    Args:
+        params: the parameters to optimize: an iterable of leaf Tensors that require grad, or of param groups
+            (dicts with "params" and per-group hyper-parameters overriding the defaults), as torch.
+        defaults: the hyper-parameters (lr, ...) a param group takes unless it sets its own; subclasses pass
+            their constructor's arguments here."""
+
     def __init__(self, params, defaults):
         self.defaults = dict(defaults)
         self.param_groups = []
@@ -35,13 +45,14 @@ class Optimizer:
 
     # ---- to define in subclasses ---------------------------------------------------------------------------
     def init_state(self, w, group):
-        """The state s_0 of one parameter: a dict of Tensors (empty for plain SGD)."""
+        """The state s_0 of one parameter w (detached) of param group `group`: a dict of Tensors (empty for plain
+        SGD)."""
         return {}
 
     def phi(self, w, g, state, lr, group, step):
-        """Φ: return (w', state'), written in Tensor ops and without in-place changes. `state` holds the Tensors
-        of init_state, `lr` is a float or a Tensor (the hyper methods make it a graph leaf), `step` counts
-        from 1."""
+        """Φ: return (w', state'), written in Tensor ops and without in-place changes. `w` is the parameter, `g` its
+        gradient, `state` holds the Tensors of init_state, `lr` is a float or a Tensor (the hyper methods make it
+        a graph leaf), `group` the param group (its hyper-parameters, possibly Tensors too), `step` counts from 1."""
         raise NotImplementedError
 
     def init_group_state(self, group):
@@ -59,21 +70,26 @@ class Optimizer:
     needs_loss = False  # True: Φ uses the loss value (Polyak step sizes, L4): step(closure) is required
 
     def check_group(self, group):
-        """Raise ValueError for a bad hyper-parameter (called for every param group)."""
+        """Raise ValueError for a bad hyper-parameter of `group` (called for every param group)."""
 
     def state_shape(self, name, p, group):
-        """The shape of state entry `name` of parameter p (checked by load_state_dict; 0-d entries always pass):
-        p's shape unless an optimizer keeps a differently shaped entry (Prodigy's slice_p)."""
+        """The shape of state entry `name` of parameter p in param group `group` (checked by load_state_dict; 0-d
+        entries always pass): p's shape unless an optimizer keeps a differently shaped entry (Prodigy's
+        slice_p)."""
         return p.shape
 
     needs_graph = False  # True: prepare() needs the gradients built with create_graph=True (e.g. for HVPs)
 
     def prepare(self, params, grads):
         """Called with the current gradients before Φ runs (by step() and by the hyper wrappers): a hook for
-        optimizers that need more than g, e.g. a Hessian-diagonal estimate, stored in their state."""
+        optimizers that need more than g, e.g. a Hessian-diagonal estimate, stored in their state. params: the
+        parameters (self.params()); grads: their gradients, in the same order."""
 
     # ---- shared machinery ----------------------------------------------------------------------------------
     def add_param_group(self, group):
+        """Add a param group: `group` is a dict with "params" (a Tensor or an iterable of leaf Tensors that
+        require grad, in no other group) and any hyper-parameters overriding the defaults; it is checked
+        (check_group) and its "initial_lr" recorded, as torch."""
         group = dict(group)
         ps = group["params"]
         group["params"] = [ps] if isinstance(ps, Tensor) else list(ps)
@@ -142,6 +158,8 @@ class Optimizer:
         return gst[k]
 
     def get_state(self, p, group):
+        """The state of parameter p (a dict with "step" and the entries of init_state(p, group)), created on
+        first use."""
         if p not in self.state:
             st = self.init_state(p.detach(), group)
             st["step"] = 0
@@ -149,6 +167,7 @@ class Optimizer:
         return self.state[p]
 
     def params(self):
+        """Every parameter, in param-group order (the indices state_dict uses)."""
         return [p for g in self.param_groups for p in g["params"]]
 
     def apply_phi(self, grads=None, lrs=None, graph=False, leaves=True, loss=None, hypers=None):
@@ -222,6 +241,7 @@ class Optimizer:
         return loss
 
     def zero_grad(self, set_to_none=True):
+        """Reset every parameter's .grad: to None (set_to_none=True, as torch's default) or to zeros."""
         for p in self.params():
             if set_to_none or p.grad is None:
                 p.grad = None

@@ -137,6 +137,16 @@ class SGDScheduleFree(_ScheduleFree):
     train mode and x in eval mode, and `train_mode` records which, so a checkpoint taken in either mode restores
     exactly; as the reference recommends, call `.eval()` before saving so that the saved model is the average x.
     `foreach` is accepted for signature compatibility and ignored.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: the base learning rate (before warm-up).
+        momentum: β, the interpolation between z and x.
+        weight_decay: λ, at y.
+        warmup_steps: the length of the linear warm-up (0: none).
+        r: the power of (k + 1) in the averaging weights c_k.
+        weight_lr_power: the power of η_max in c_k.
+        foreach: accepted and ignored.
     """
 
     def __init__(self, params, lr=1.0, momentum=0.9, weight_decay=0, warmup_steps=0, r=0.0, weight_lr_power=2,
@@ -174,6 +184,16 @@ class AdamWScheduleFree(_ScheduleFree):
 
     train()/eval(), the initial eval mode and the checkpoint contents are those of SGDScheduleFree (with β = β1);
     the state also holds exp_avg_sq (v) and, when inner_momentum > 0, exp_avg (m).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: the base learning rate (before warm-up).
+        betas: (β1, β2): β1 interpolates between z and x, β2 decays v.
+        eps: ε.
+        weight_decay: λ, decoupled, at y.
+        warmup_steps, r, weight_lr_power: as SGDScheduleFree's.
+        inner_momentum: μ (0: none, as release 1.4.1).
+        foreach: accepted and ignored.
     """
 
     def __init__(self, params, lr=0.0025, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, warmup_steps=0, r=0.0,
@@ -240,6 +260,14 @@ class Mechanic(Optimizer):
     (with a single group this is exactly the reference); and the reference makes its tuner state (s, m, v, r) with
     torch.tensor(...), i.e. in torch's default dtype (float32 unless changed), where here it has the parameters'
     dtype (so it equals the reference run with torch.set_default_dtype(torch.float64)).
+
+    Args:
+        base_optimizer: the optimizer instance to tune (its Φ, state and lr are used inside this one).
+        s_decay: λ.
+        betas: the β of each of the n scales s.
+        s_init: the initial total scale.
+        eps: ε.
+        store_delta: keep Δ in the state instead of recomputing it from x_ref.
     """
 
     def __init__(self, base_optimizer, s_decay=0.01, betas=(0.9, 0.99, 0.999, 0.9999, 0.99999, 0.999999),
@@ -364,6 +392,13 @@ class COCOB(Optimizer):
 
     `lr` multiplies the gradient as in the reference's latest version, which uses the largest lr over all param
     groups; here each group uses its own lr (the same thing when all groups share one, as by default).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        alpha: α, which bounds the first steps.
+        eps: L_0.
+        weight_decay: λ.
+        lr: a multiplier of the gradient (1: the paper).
     """
 
     def __init__(self, params, alpha=100, eps=1e-8, weight_decay=0, lr=1.0):
@@ -407,6 +442,20 @@ class SPS(Optimizer):
     ValueError('Got NaNs') when the first parameter becomes NaN. The step size γ and ‖g‖ are the group state
     ("step_size", "grad_norm"); the reference keeps them for all parameters (the same with one param group).
     fstar_flag (f* read from the batch) is not supported: f* = 0.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        n_batches_per_epoch: the period of the 'smooth_iter' growth factor.
+        init_step_size: γ_0.
+        c: c in the Polyak step f/(c·‖g‖²).
+        gamma: the growth factor per epoch of 'smooth_iter'.
+        eta_max: the cap on γ for 'constant' (None: none).
+        adapt_flag: 'smooth_iter' or 'constant'.
+        fstar_flag: must be None (f* = 0).
+        eps: added to the denominator.
+        centralize_grad_norm: centralise the gradients (for ‖g‖ and, as the reference, for the step).
+        centralize_grad: centralise the gradients too (not together with centralize_grad_norm).
+        lr: a multiplier of the step (1: the reference).
     """
     needs_loss = True
 
@@ -483,6 +532,12 @@ class WNGrad(Optimizer):
         b' = b + ‖g‖²/(b + epsilon)
 
     The argument names and defaults are WngradOptimizer's (alpha = lr = 1.0, epsilon = 1e-9, moment_init = 100).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: the multiplier of the step (alpha in Caffe2).
+        moment_init: b_0.
+        epsilon: added to b.
     """
 
     def __init__(self, params, lr=1.0, moment_init=100.0, epsilon=1e-9):
@@ -609,6 +664,16 @@ class L4Adam(_L4):
 
     ⟨v, ĝ⟩ sums over the param group; L_min and t (`global_step`) are group state (the reference keeps them for
     all variables: the same with one group). Needs the loss: call step(closure).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        fraction: the fraction of the predicted loss decrease to take per step.
+        minloss_factor: the fraction of L_min taken as the attainable loss.
+        init_factor: L_min at the first step, as a fraction of f.
+        minloss_forget_time: the time constant of L_min's increase.
+        epsilon: added to ⟨v, ĝ⟩.
+        adam_params: the direction's Adam settings (dict; None: τg = 10, τv = 1000, ε_adam = 1e-4).
+        lr: a multiplier of the step (1: the reference).
     """
     direction = "adam"
 
@@ -622,6 +687,16 @@ class L4Mom(_L4):
     r"""L4 with momentum directions (Rolinek & Martius 2018, arXiv:1802.05074), ported from `L4.L4Mom`
     (martius-lab/l4-optimizer, L4/L4.py): as L4Adam with the direction v = EMA_{τ}(g)/c_{τ} (mom_params:
     time_momentum τ = 10), the same estimator as the derivative ĝ (kept as a separate average, as the reference).
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        fraction: the fraction of the predicted loss decrease to take per step.
+        minloss_factor: the fraction of L_min taken as the attainable loss.
+        init_factor: L_min at the first step, as a fraction of f.
+        minloss_forget_time: the time constant of L_min's increase.
+        epsilon: added to ⟨v, ĝ⟩.
+        mom_params: the direction's settings (dict; None: time_momentum 10).
+        lr: a multiplier of the step (1: the reference).
     """
     direction = "momentum"
 

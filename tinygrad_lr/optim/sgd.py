@@ -12,6 +12,14 @@ class SGD(Optimizer):
 
     Sources: Robbins & Monro (1951); Polyak (1964) momentum; Sutskever et al. (2013) for the Nesterov form;
     PyTorch's documentation for the first-step buffer b_1 = d and dampening.
+
+    Args:
+        params: the parameters: an iterable of Tensors, or of param groups (dicts), as torch.
+        lr: η.
+        momentum: μ (0: none).
+        dampening: τ.
+        weight_decay: λ, an L2 term added to the gradient.
+        nesterov: the Nesterov form (needs momentum > 0 and dampening 0).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
