@@ -9,6 +9,7 @@ rules sit side by side there), then `backprop` (the reverse walk), then the user
 `jvp` and `hvp`. How gradients are summed, quickly, is accumulate.py's business.
 """
 import functools
+import itertools
 
 from numpy import asarray as _np_asarray, generic as _np_generic
 
@@ -16,6 +17,13 @@ from .accumulate import GradSum
 from .tensor import Tensor
 
 _enabled = [True]   # grad mode; a list so the walk can flip it without `global` in hot code
+# What the nodes recorded now are tagged with (Function.tag), for pictures of the graph (viz.py): None in a plain
+# forward pass; (pass, scope, origin) while a create_graph=True backward (or jvp) records ops, or while
+# viz.record_modules names the module running. pass: None (forward) or ("backward" | "jvp", n), n counting the
+# recording passes; scope: the module's name; origin: the op whose backward (or jvp rule) is running, "+" while
+# the walk sums gradients.
+_tag = [None]
+_passes = itertools.count(1)
 
 
 def is_grad_enabled():
@@ -66,6 +74,29 @@ class _set_grad_mode(_GradMode):
         self.mode = mode
 
 
+class _recording(_set_grad_mode):
+    """Grad mode for a backward (or jvp) pass. When it records (mode on), `as` gives the pass's token, which the
+    walk puts in the tag of the nodes it records (_tag); the tag in force before is restored on exit."""
+
+    def __init__(self, kind, mode):
+        self.mode, self.token = mode, (kind, next(_passes)) if mode else None
+
+    def __enter__(self):
+        super().__enter__()
+        self.prev_tag = _tag[0]
+        return self.token
+
+    def __exit__(self, *exc):
+        _tag[0] = self.prev_tag
+        super().__exit__(*exc)
+
+
+def _tag_for(token, ctx, origin=None):
+    """The tag of the nodes that ctx's backward (or jvp rule) records in pass `token`: ctx's module scope, and
+    ctx's name (or `origin`)."""
+    return token, None if ctx.tag is None else ctx.tag[1], origin or type(ctx).__name__
+
+
 # ---- ops ---------------------------------------------------------------------------------------------------------
 class Function:
     """One differentiable op. Subclasses define
@@ -81,6 +112,7 @@ class Function:
     every op states its function and its derivative.
     """
     __slots__ = ("parents", "device", "kw", "__dict__")
+    tag = None  # (pass, scope, origin) when recorded by a backward pass or inside viz.record_modules (_tag)
 
     @classmethod
     def apply(cls, *parents, **kw):
@@ -98,6 +130,8 @@ class Function:
         if rg:
             ctx.parents = parents
             t._ctx = ctx
+            if _tag[0] is not None:
+                ctx.tag = _tag[0]
         return t
 
     def forward(self, *arrays, **kw):
@@ -189,7 +223,7 @@ def backprop(roots, root_grads, inputs=None, create_graph=False, retain_graph=Fa
     needed = _leads_to(order, inputs)
     grads = GradSum(roots, root_grads, create_graph, accumulate)  # dL/dt, summed over t's children as they come
     found = {}
-    with _set_grad_mode(create_graph):  # the backward ops record a graph only when asked to
+    with _recording("backward", create_graph) as token:  # the backward ops record a graph only when asked to
         # children before parents: by the time t is reached, every child has added its share to dL/dt
         for t in reversed(order):
             g = grads.pop(t)
@@ -205,7 +239,11 @@ def backprop(roots, root_grads, inputs=None, create_graph=False, retain_graph=Fa
             # the chain rule for one op: dL/dparent = backward(dL/dt), for the parents that lead to an input
             needs = tuple(p.requires_grad and needed(p) for p in ctx.parents)
             if any(needs):
+                if token is not None:  # tag what this op's backward records, then the sums that follow
+                    _tag[0] = _tag_for(token, ctx)
                 gs = ctx.backward(g, t, needs)
+                if token is not None:
+                    _tag[0] = _tag_for(token, ctx, "+")
                 for p, gp, need in zip(ctx.parents, gs if isinstance(gs, tuple) else (gs,), needs):
                     if need and gp is not None:
                         grads.add(p, _fit(gp, p))
@@ -327,13 +365,15 @@ def jvp(outputs, inputs, tangents, create_graph=False):
         if t is not None and t.shape != x.shape:
             raise ValueError(f"jvp: tangent of shape {t.shape} for an input of shape {x.shape}")
         tan[id(x)] = t
-    with _set_grad_mode(create_graph):
+    with _recording("jvp", create_graph) as token:
         for t in toposort([o for o in outputs if o.requires_grad]):
             ctx = t._ctx
             if id(t) in tan or ctx is None:
                 continue
             ts = [tan.get(id(p)) for p in ctx.parents]
             if any(x is not None for x in ts):
+                if token is not None:
+                    _tag[0] = _tag_for(token, ctx)
                 d = ctx.jvp(ts, t)
                 if d is not None and d.shape != t.shape:
                     d = d.expand(t.shape)
