@@ -398,8 +398,8 @@ def draw(outputs, path=None, *, module=None, params=None, names=None, show_value
                 b["ops" if nd.kind == "op" else "params"] += 1
                 b["out"] = b["out"] or bool(nd.out)
                 key_of[id(nd.t)] = b["id"]
-        for nd in nodes.values():  # a constant read only inside one box goes into it
-            if nd.kind == "const" and not nd.out:
+        for nd in nodes.values():  # a scalar, or a backward pass's constant, read only inside one box goes in it
+            if nd.kind == "const" and not nd.out and (nd.rec is not None or nd.t.numel() == 1):
                 inside = {key_of.get(id(u.t)) for u in users.get(id(nd.t), [])}
                 if len(inside) == 1 and None not in inside:
                     key_of[id(nd.t)] = inside.pop()
