@@ -255,6 +255,13 @@ def test_collapse_mlp_with_its_backward_and_needs_scopes():
     assert (bwd["3: Linear"], bwd["2: ReLU"]) in [(s, d) for s, d, _ in edges]
     assert any(s == fwd_ids["3: Linear"] and d == bwd["3: Linear"] and a.get("style") == "dashed"
                and a["label"] == "(3, 8)" for s, d, a in edges)
+    # the data stays visible: the input X goes into layer 1, forward and backward (its weight gradient reads X)
+    x_node, = [k for k, a in by_class(nodes, "const").items() if a["label"].endswith("(5, 4) float32")]
+    assert {d for s, d, _ in edges if s == x_node} == {fwd_ids["1: Linear"], bwd["1: Linear"]}
+    # the backward pass's own constants (the incoming gradient of the loss) are drawn in its cluster or box
+    consts = {a["label"]: where[k] for k, a in by_class(nodes, "const").items() if k != x_node}
+    assert consts.pop("const 5\nscalar float32") == []  # the mean's divisor, read by the forward pass
+    assert consts and all(w == ["cluster_pass1"] for w in consts.values())
 
 
 # ---- forward vs recorded backward ----------------------------------------------------------------------------
@@ -301,6 +308,11 @@ def test_hvp_graph_has_two_recorded_passes():
     assert len(by_class(nodes, "op")) == len(ops_of(y, g, hv))
     assert len(ops_of(y, g)) - len(ops_of(y)) == len(p1)
     assert all(where[k] == ["cluster_pass2"] for k in p2)
+    # dashed: exactly the edges into a later pass from an earlier one (forward or pass 1), constants aside
+    stage = {k: 0 if "const" in classes(a) else 2 if k in p2 else 1 if k in p1 else 0 for k, a in nodes.items()}
+    for s, d, a in edges:
+        assert (a.get("style") == "dashed") == ("const" not in classes(nodes[s]) and stage[s] < stage[d])
+    assert any(a.get("style") == "dashed" for s, d, a in edges if s in p1 and d in p2)
     assert {a["fillcolor"] for a in p2.values()} == {viz.PASS_FILL[1]}
     dot = viz.draw(hv)
     assert "backward pass 1:" in dot and "backward pass 2:" in dot
@@ -394,6 +406,20 @@ def test_show_prints_dot_text_without_graphviz(tmp_path, monkeypatch, capsys):
     viz.show(dot)
     out = capsys.readouterr().out
     assert "not installed" in out and dot in out
+
+
+def test_graph_figures_script(tmp_path):
+    """examples/notebooks/graph_figures.py, which draws the README's pictures, still runs."""
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "examples" / "notebooks" / "graph_figures.py"
+    spec = importlib.util.spec_from_file_location("graph_figures", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.main([str(tmp_path)])
+    ext = ".svg" if viz.have_dot() else ".dot"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(n + ext for n in mod.FIGURES)
+    assert "backward pass 1" in (tmp_path / ("graph_double_backprop" + ext)).read_text()
 
 
 def test_docstring_examples():

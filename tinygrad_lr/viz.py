@@ -24,8 +24,8 @@ Double backprop. A backward pass run with `create_graph=True` records its own op
 with the pass that recorded it and the op whose backward made it (autograd._tag, nothing else changes), so the
 picture of a gradient or of a Hessian-vector product puts each recording pass in a cluster of its own colour
 ("backward pass 1", "backward pass 2", ...; forward-mode `jvp(..., create_graph=True)` likewise), labels each of its
-ops "from Tanh.backward", and dashes the edges that carry a forward value into a backward op (what the backward
-pass saved from the forward).
+ops "from Tanh.backward", and dashes the edges that carry a value into a recording pass from before it (from the
+forward pass, or from an earlier recording pass: what a backward pass reads of the graph it differentiates).
 
     >>> g, = tl.grad(y, x, create_graph=True)
     >>> "backward pass 1" in viz.draw(g)
@@ -468,6 +468,9 @@ def draw(outputs, path=None, *, module=None, params=None, names=None, show_value
                 body.append("    " + box_line(key, b))
         body.append("  }")
 
+    def stage(nd):
+        return 0 if nd.rec is None else rec_no[nd.rec] + 1
+
     # ---- edges: input -> the op that used it (twice for x * x); between boxes, once per tensor shape ------------
     edges, seen = [], set()
     for nd in nodes.values():
@@ -479,7 +482,7 @@ def draw(outputs, path=None, *, module=None, params=None, names=None, show_value
                 continue
             seen.add((src, dst, p.shape))
             a = dict(label=_shape(p), fontsize="8") if boxed else {}
-            if pn.rec is None and nd.rec is not None and pn.kind != "const":  # a forward value the backward reads
+            if stage(pn) < stage(nd) and pn.kind != "const":  # a value a recording pass reads from before it
                 a.update(style="dashed", color="#b07a4a")
             edges.append(f"  {src} -> {dst}" + (f" [{_attrs(**a)}]" if a else "") + ";")
     head = [f"digraph tinygrad_lr {{",
