@@ -38,7 +38,7 @@ SPEC_NAMESPACES = ["tinygrad_lr.hyper", "tinygrad_lr.models", "tinygrad_lr.datas
 API_MODULES = ["tinygrad_lr", "tinygrad_lr.functional", "tinygrad_lr.gradcheck", "tinygrad_lr.nn",
                "tinygrad_lr.nn.init", "tinygrad_lr.optim", "tinygrad_lr.optim.lr_scheduler", "tinygrad_lr.hyper",
                "tinygrad_lr.models", "tinygrad_lr.datasets", "tinygrad_lr.train", "tinygrad_lr.checkpoint",
-               "tinygrad_lr.backend"]
+               "tinygrad_lr.backend", "tinygrad_lr.viz"]
 # base classes whose public methods are what users call or override: each needs a docstring naming its arguments
 API_CLASSES = ["tinygrad_lr.nn.Module", "tinygrad_lr.optim.Optimizer", "tinygrad_lr.hyper.LRMethod",
                "tinygrad_lr.optim.lr_scheduler.LRScheduler", "tinygrad_lr.datasets.DataLoader"]

@@ -119,8 +119,8 @@ def to_svg(dot_text):
 
 
 def show(dot_text):
-    """In a notebook: display the picture (SVG) when Graphviz's `dot` is installed, else print the DOT text (so a
-    notebook runs the same with or without Graphviz)."""
+    """In a notebook: display the picture of `dot_text` (as SVG) when Graphviz's `dot` is installed, else print
+    `dot_text` itself (so a notebook runs the same with or without Graphviz)."""
     if have_dot():
         from IPython.display import SVG, display
         display(SVG(to_svg(dot_text)))
@@ -237,8 +237,8 @@ def _as_roots(outputs):
 
 def draw(outputs, path=None, *, module=None, params=None, names=None, show_values=False, show_grad=True,
          max_elements=8, constants=True, collapse=False, rankdir="TB", format=None):
-    """The graph that produced `outputs` as Graphviz DOT text (a str); with `path`, also rendered there (needs
-    Graphviz's `dot`: see render).
+    """The graph that produced `outputs` as Graphviz DOT text (a str); with `path`, also rendered there, in
+    `format` (default: the path's suffix; needs Graphviz's `dot`: see render).
 
     outputs: a Tensor, a sequence of Tensors, a dict {name: Tensor} (the names label the outputs), or a function of
         no arguments returning one of these: it is run inside record_modules(module) (with `module` given), so the

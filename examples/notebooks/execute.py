@@ -1,8 +1,8 @@
 """Run the notebooks of this folder and keep their outputs: `python examples/notebooks/execute.py [NAME ...]`.
 
 Each notebook is executed top to bottom in a fresh kernel (nbclient), with this checkout's tinygrad_lr first on the
-path and, unless $TINYGRAD_LR_DATA is set, the data root ../shared/data beside the checkout when it holds MNIST (as
-`make demo` and the tests). The outputs (figures as embedded PNG / SVG) are written back into the notebook, with
+path (so its data root rule applies: $TINYGRAD_LR_DATA, else ../shared/data beside the checkout when it holds the
+data set, else the download cache). The outputs (figures as embedded PNG / SVG) are written back into the notebook, with
 the volatile metadata (execution timings, kernel versions) stripped so that re-running changes as little as
 possible. tests/test_notebooks.py runs the same `execute` on a temporary copy of each notebook.
 
@@ -18,18 +18,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 
 
-def data_root():
-    """$TINYGRAD_LR_DATA, else ../shared/data beside the checkout when it holds mnist/, else None."""
-    env = os.environ.get("TINYGRAD_LR_DATA")
-    if env:
-        return Path(env)
-    shared = ROOT.parent / "shared" / "data"
-    return shared if (shared / "mnist").is_dir() else None
-
-
 def strip(nb):
-    """Drop what changes from run to run without changing what the notebook shows: execution timings and ids in
-    cell metadata, the kernel's version details. Execution counts are renumbered 1, 2, ... over the code cells."""
+    """Drop what changes from run to run without changing what the notebook shows: execution timings in cell
+    metadata, the kernel's version details, and how the kernel happened to split a cell's printed text into
+    stream messages (consecutive ones are joined). Execution counts are renumbered 1, 2, ... over the code cells."""
     nb.metadata.pop("widgets", None)
     lang = nb.metadata.get("language_info", {})
     for k in ("version", "pygments_lexer", "codemirror_mode"):
@@ -41,6 +33,14 @@ def strip(nb):
         if cell.cell_type == "code":
             n += 1
             cell.execution_count = n
+            joined = []
+            for out in cell.get("outputs", []):
+                if (out.output_type == "stream" and joined and joined[-1].output_type == "stream"
+                        and joined[-1].name == out.name):
+                    joined[-1].text += out.text
+                else:
+                    joined.append(out)
+            cell.outputs = joined
             for out in cell.get("outputs", []):
                 if "execution_count" in out:
                     out["execution_count"] = n
@@ -57,9 +57,6 @@ def execute(path, out=None, timeout=600, cwd=None):
     nb = nbformat.read(path, as_version=4)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in [env.get("PYTHONPATH")] if p])
-    root = data_root()
-    if root is not None:
-        env.setdefault("TINYGRAD_LR_DATA", str(root))
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     env.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
