@@ -7,7 +7,7 @@
    and its closeness verdicts without round-off: `tinygrad-lr beale --exact` (12,000 iterations);
 2. the RMSProp-style worked example of "Introduction to neural network optimizers, part 2", checked against the
    post's numbers;
-3. when MNIST is available ($TINYGRAD_LR_DATA, the cache, or a download), a short comparison on the MNIST MLP
+3. when MNIST is available (--data-root, else datasets.data_root's rule), a short comparison on the MNIST MLP
    784-512-256-10: SGD at a fixed η vs First-order (Train) vs RT-HPO (validation hypergradient), each at its best
    cell of the README's Table-1 sweep, seed = 0, two epochs, printed as a table (runs/demo/).
 """
@@ -24,13 +24,13 @@ CELLS = [("sgd", "SGD, fixed η", 0.5, 0.0), ("firstorder", "First-order (Train)
          ("rthpo", "RT-HPO (Val)", 0.2, 1e-3)]
 
 
-def mnist_comparison(out, epochs=2, train_size=None):
+def mnist_comparison(out, epochs=2, train_size=None, root=None):
     from tinygrad_lr import datasets
 
     from .sweep import train_run
     try:
-        (X, y) = datasets.load_mnist(None, "train", flatten=True)
-        test = datasets.load_mnist(None, "test", flatten=True)
+        (X, y) = datasets.load_mnist(root, "train", flatten=True)
+        test = datasets.load_mnist(root, "test", flatten=True)
     except datasets.DatasetError as e:
         print(f"\n(MNIST comparison skipped: {str(e).splitlines()[0]})")
         return None
@@ -57,6 +57,9 @@ def main(argv=None):
                          f"{beale.DEFAULT_ITERS})")
     ap.add_argument("--out", default="runs")
     ap.add_argument("--no-mnist", action="store_true", help="skip the MNIST comparison")
+    ap.add_argument("--data-root", default=None,
+                    help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
+                         "~/.cache/tinygrad_lr)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     print("=" * 80 + f"\nFischer (2020): the + methods on Beale's function, {args.beale_iters} iterations per method\n"
@@ -70,7 +73,7 @@ def main(argv=None):
     rmsprop_example.run(os.path.join(args.out, "rmsprop-example"))
     print("\n" + "=" * 80 + "\nMNIST MLP 784-512-256-10: fixed η vs First-order vs RT-HPO (2 epochs, 50k samples)\n"
           + "=" * 80)
-    rows = None if args.no_mnist else mnist_comparison(out_dir(os.path.join(args.out, "demo")))
+    rows = None if args.no_mnist else mnist_comparison(out_dir(os.path.join(args.out, "demo")), root=args.data_root)
     if rows:
         print("\n| method | η̄ | β | final η | test accuracy | seconds |\n|---|---|---|---|---|---|")
         for r in rows:
