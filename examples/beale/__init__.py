@@ -85,7 +85,10 @@ def run(iters=DEFAULT_ITERS, out="runs/beale", plots=True, log=print, jobs=1, ex
 
 
 def main(args):
-    """Run from parsed command-line options (config.add_args)."""
+    """Run from parsed command-line options (config.add_args); --replot: only redraw the figures of a finished run."""
+    if getattr(args, "replot", False):
+        print("redrew " + ", ".join(figures.redraw(args.out)))
+        return
     run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact,
         global_grid=args.global_grid)
 

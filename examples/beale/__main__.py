@@ -7,11 +7,13 @@ prints the table and the verdicts on Fischer (2020)'s claims.
     python -m tinygrad_lr.examples.beale                       # 12,000 iterations per method
     python -m tinygrad_lr.examples.beale --iters 3000 --out /tmp/beale --jobs 1
     python -m tinygrad_lr.examples.beale --docs docs/figures   # also copy the figures to docs/figures/beale_*.png
+    python -m tinygrad_lr.examples.beale --replot --out runs/beale   # only redraw the figures of that run
 """
 import argparse
 import sys
 
 from . import add_args, run
+from . import figures
 from .figures import FIGURES, copy_to_docs
 
 
@@ -23,7 +25,13 @@ def main(argv=None):
     args = ap.parse_args(argv)
     if args.docs and args.no_plots:
         ap.error("--docs needs the figures: drop --no-plots")
-    run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact, global_grid=args.global_grid)
+    if args.replot:
+        if args.no_plots:
+            ap.error("--replot draws the figures: drop --no-plots")
+        print("redrew " + ", ".join(figures.redraw(args.out)))
+    else:
+        run(args.iters, args.out, plots=not args.no_plots, jobs=args.jobs, exact=args.exact,
+            global_grid=args.global_grid)
     if args.docs:
         copy_to_docs(args.out, args.docs)
         print(f"copied the figures to {args.docs}/beale_{{{','.join(FIGURES)}}}.png")

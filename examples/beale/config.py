@@ -104,5 +104,7 @@ def add_args(p):
                         "'closer after convergence' claims without float64 round-off (about 2 min at 12,000 iterations)")
     p.add_argument("--global-grid", action="store_true",
                    help="also run the grid search over α of the global-η GD+ and GDM+ (about 1 min)")
+    p.add_argument("--replot", action="store_true",
+                   help="only redraw the figures from the trajectories.npz (and exact.npz) of a finished run in --out")
     p.add_argument("--jobs", type=positive_int, default=min(2, os.cpu_count() or 1),
                    help="worker processes, one method each at a time (default: min(2, CPUs))")

@@ -32,8 +32,18 @@ def run_quadratic(out, plots=True, log=print):
 
 
 def run_table(experiment, out, epochs=config.EPOCHS, seed=0, train_size=None, data_root=None, jobs=1, plots=True,
-              log=print):
-    results = run_cells(cells(experiment, epochs, seed, train_size, data_root), out, jobs, log)
+              log=print, replot=False):
+    """One table: every cell (run, or read when finished), the table, its verdicts and spikes, its files and
+    figures. replot=True: read the finished cells in `out` and train none (a ValueError names any missing), so the
+    table and the figures are rebuilt from the stored results in seconds."""
+    todo = cells(experiment, epochs, seed, train_size, data_root)
+    if replot:
+        results = [compute.load_cell(out, **c) for c in todo]
+        missing = [compute.cell_id(**c) for c, r in zip(todo, results) if r is None]
+        if missing:
+            raise ValueError(f"--replot: no finished result in {out} for " + ", ".join(missing))
+    else:
+        results = run_cells(todo, out, jobs, log)
     for r in results:  # the row names of this version (a result stored by an older one keeps its numbers)
         r["label"] = config.label(r["config"])
     table = report.fmnist_table(results) if experiment == "fmnist" else report.mnist_table(results)
@@ -46,11 +56,13 @@ def run_table(experiment, out, epochs=config.EPOCHS, seed=0, train_size=None, da
     files = report.write(out, f"{experiment}_table", summary, report.rows(results))
     if plots:
         name = "Fashion-MNIST autoencoder" if experiment == "fmnist" else "MNIST MLP 784-500-300-100-10"
+        size = f", first {train_size} images" if train_size else ""
         files.append(figures.curves(results, os.path.join(out, f"{experiment}_curves.png"),
-                                    f"{name}, {epochs} epochs, seed {seed}"))
+                                    f"{name}, {epochs} epochs{size}, seed {seed}, batch {config.BATCH}"))
         for r in lg:
             if r["config"].get("c") == config.C_DEFAULT:
-                files.append(figures.spikes_figure(r, os.path.join(out, f"{experiment}_lossgrad_steps.png")))
+                files.append(figures.spikes_figure(r, os.path.join(out, f"{experiment}_lossgrad_steps.png"),
+                                                   where=f"{name}, {epochs} epochs{size}"))
     log(table)
     for text, ok in summary.get("verdicts", []):
         log(f"[{'yes' if ok else 'no'}] {text}")
@@ -62,14 +74,16 @@ def run_table(experiment, out, epochs=config.EPOCHS, seed=0, train_size=None, da
 
 
 def run(what=("quadratic", "fmnist", "mnist"), out="runs/lossgrad_tables", epochs=config.EPOCHS, seed=0,
-        train_size=None, data_root=None, jobs=1, plots=True, log=print):
+        train_size=None, data_root=None, jobs=1, plots=True, log=print, replot=False):
+    """The parts in `what`; replot=True: the tables from their finished cells in `out`, training none (the
+    quadratic is computed as usual: it takes about two minutes)."""
     t0 = time.perf_counter()
     files = []
     if "quadratic" in what:
         files += run_quadratic(out, plots, log)[2]
     for exp in ("fmnist", "mnist"):
         if exp in what:
-            files += run_table(exp, out, epochs, seed, train_size, data_root, jobs, plots, log)[2]
+            files += run_table(exp, out, epochs, seed, train_size, data_root, jobs, plots, log, replot=replot)[2]
     log(f"{time.perf_counter() - t0:.1f} s; wrote " + ", ".join(files))
     return files
 

@@ -91,6 +91,18 @@ def _eval(model, X, y, ae):
                     F.mse_loss if ae else F.cross_entropy)
 
 
+def load_cell(out, experiment, method, lr=None, c=None, seed=0, epochs=config.EPOCHS, train_size=None, **_):
+    """The stored result of a finished cell in `out` (what run_cell would return without training), else None."""
+    cid = cell_id(experiment, method, lr, c, seed, epochs, train_size)
+    cfg = dict(experiment=experiment, method=method, lr=lr, c=c, seed=seed, epochs=epochs, train_size=train_size)
+    try:
+        with open(os.path.join(out, cid, "result.json")) as f:
+            done = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return done if done.get("config") == cfg else None
+
+
 def run_cell(experiment, method, lr=None, c=None, seed=0, epochs=config.EPOCHS, train_size=None, data_root=None,
              out="runs/lossgrad_tables", progress=False, log=None):
     """Train one cell (see the module docstring); returns its result dict (JSON-able)."""

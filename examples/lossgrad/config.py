@@ -68,6 +68,9 @@ def add_args(p):
     p.add_argument("--out", default="runs/lossgrad_tables", help="output folder; one sub-folder per cell")
     p.add_argument("--jobs", type=int, default=1, help="cells run at once (worker processes)")
     p.add_argument("--no-plots", action="store_true")
+    p.add_argument("--replot", action="store_true",
+                   help="the tables' figures (and tables) from the finished cells in --out, training nothing; an "
+                        "error names any cell without a result")
     p.add_argument("--no-progress", action="store_true")
     return p
 

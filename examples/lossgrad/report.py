@@ -55,12 +55,12 @@ def fmnist_verdicts(results):
     return out
 
 
-def spikes(r, window=50, factor=2.0):
-    """LOSSGRAD's loss spikes: steps whose batch loss exceeds `factor` × the median of the previous `window`
-    steps; for each, whether the step size had risen to a local peak (≥ 1.5 × its median over the same window)
-    within the 10 steps before. Returns a dict of counts and the spike steps."""
+def spike_steps(r, window=50, factor=2.0):
+    """(found, linked): the 0-based steps whose batch loss exceeds `factor` × the median of the previous `window`
+    steps (at most one per `window` steps), and those of them where the step size had risen to a local peak
+    (≥ 1.5 × its median over the same window) within the 10 steps before. Empty lists without step records."""
     if not r.get("step_loss"):
-        return None
+        return [], []
     loss, lr = np.asarray(r["step_loss"]), np.asarray(r["step_lr"])
     found = []
     for t in range(window, len(loss)):
@@ -68,6 +68,17 @@ def spikes(r, window=50, factor=2.0):
         if loss[t] > factor * base and (not found or t - found[-1] > window):
             found.append(t)
     linked = [t for t in found if lr[max(0, t - 10):t + 1].max() >= 1.5 * np.median(lr[t - window:t])]
+    return found, linked
+
+
+def spikes(r, window=50, factor=2.0):
+    """LOSSGRAD's loss spikes: steps whose batch loss exceeds `factor` × the median of the previous `window`
+    steps; for each, whether the step size had risen to a local peak (≥ 1.5 × its median over the same window)
+    within the 10 steps before. Returns a dict of counts and the spike steps."""
+    if not r.get("step_loss"):
+        return None
+    lr = np.asarray(r["step_lr"])
+    found, linked = spike_steps(r, window, factor)
     return {"spikes": len(found), "spikes_after_step_size_peak": len(linked), "spike_steps": found[:50],
             "lr_median": float(np.median(lr)), "lr_max": float(lr.max()), "lr_max_step": int(lr.argmax())}
 
