@@ -320,9 +320,13 @@ def test_claims_and_convergence_verdicts_follow_the_data():
                for m in ("firstorder", "firstorder-val", "rthpo")]
     c = {x["claim"].split(" is ")[0].split(" perform")[0]: x for x in claims(summary, runs)}
     # over η̄ at the best β (1e-4): firstorder std 0.25, firstorder-val 0.45, rthpo 0.05 -> RT-HPO most robust to η̄
-    assert c["RT-HPO"]["most_robust"] == "rthpo" and c["RT-HPO"]["verdict"] == "supported"
+    assert c["RT-HPO"]["most_robust"] == "rthpo" and c["RT-HPO"]["verdict_columns"] == "supported"
+    assert c["RT-HPO"]["verdict_slices"] == "supported"  # no sgd runs: every η̄ counts
     # over β at the best η̄ (0.1): firstorder 0.5, firstorder-val 0.05, rthpo 0.35 -> First-order (Val) most robust
-    assert c["First-order (Val)"]["verdict"] == "supported"
+    assert c["First-order (Val)"]["verdict_columns"] == "supported"
+    # the slices: each method at its most favourable η̄ (0.5 for rthpo: std 0.1 over β; 0.1 for firstorder-val: 0.05)
+    assert c["First-order (Val)"]["most_favourable"]["rthpo"]["η̄"] == 0.5
+    assert c["First-order (Val)"]["verdict_slices"].startswith("tied within 0.1 point: firstorder-val, rthpo")
     eq = c["First-order (Train), First-order (Val) and RT-HPO"]
     assert abs(eq["top_spread_points"] - 0.3) < 1e-9 and eq["verdict"].startswith("not supported")
     cost = [x for x in claims(summary, runs) if x["claim"].startswith("RT-HPO's cost")][0]
@@ -333,3 +337,20 @@ def test_claims_and_convergence_verdicts_follow_the_data():
     flat = [_run("sgd", 0.1, 0.0, 0, .98, curve=(0.9, 0.98, 0.9805, 0.9801))]
     f = convergence(flat, [summarize(flat, [0])])["sgd"]
     assert f["stopped"] is True and abs(f["last_quarter_gain"][0] - (98.01 - 98.05)) < 1e-9
+
+
+def test_claims_use_only_the_learning_rates_sgd_survives_and_flag_diverged_seeds():
+    from tinygrad_lr.examples.sweep.report import claims, summarize
+    runs = [_run("sgd", 0.1, 0.0, 0, .97), _run("sgd", 0.5, 0.0, 0, .10), _run("sgd", 0.05, 0.0, 0, .96)]
+    for m in ("firstorder", "firstorder-val", "rthpo"):
+        runs += [_run(m, lr, b, 0, .97 + lr / 10 + b) for lr in (0.05, 0.1, 0.5) for b in (1e-4, 1e-3)]
+    runs += [_run("rthpo", 0.5, 1e-3, s, .0) for s in (1, 2)]  # the best cell diverges with seeds 1, 2
+    summary = [summarize([r for r in runs if r["method"] == m], [0, 1, 2])
+               for m in ("sgd", "firstorder", "firstorder-val", "rthpo")]
+    out = claims(summary, runs)
+    robust = [c for c in out if "η̄" in c["claim"] and "most robust" in c["claim"]][0]
+    assert robust["stable_etas"] == [0.05, 0.1]  # SGD diverged at 0.5
+    assert all(set(sl) == {1e-4, 1e-3} for sl in [{float(k) for k in v} for v in robust["slices"].values()])
+    seeds = [c for c in out if c["claim"].startswith("rthpo's best cell")]
+    assert len(seeds) == 1 and seeds[0]["diverged_seeds"] == [1, 2]
+    assert not any(c["claim"].startswith("firstorder's best cell") for c in out)

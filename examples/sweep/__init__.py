@@ -82,8 +82,8 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
         lr_figure(all_runs, summary, f"{out}/learning_rates.png")
     what = f"{'MLP 784-512-256-10' if model == 'mlp' else 'LeNet-5'} on MNIST, {epochs} epochs"
     validation_figure(all_runs, summary, f"{out}/validation_curves.png",
-                      f"validation accuracy of each method's best cell, {what}\n(seed {seeds[0]} thick, "
-                      f"seeds {', '.join(map(str, seeds[1:]))} thin)")
+                      f"validation accuracy, each method's best cell\n{what}; seed {seeds[0]} thick, "
+                      f"seeds {', '.join(map(str, seeds[1:]))} thin")
     if len(lrs) > 1:
         grid_figure(all_runs, summary, seeds[0], f"{out}/grid.png", f"test accuracy over the grid, {what}, "
                     f"seed {seeds[0]}")

@@ -33,19 +33,35 @@ def lossgrad_figure(runs, path):
     plt.close(fig)
 
 
+def _diverged(r):
+    return not r["test_accuracy"] >= 0.2  # chance is 10 %
+
+
 def lr_figure(runs, summary, path):
-    """The learning rate η_t of each method's best cell, every seed (seed 0 solid)."""
+    """The learning rate η_t of each method's best cell, every seed (seed 0 thick), on a linear axis (η_t can go
+    negative); the axis covers the runs that did not diverge, a diverged run's η leaves it (said in the legend)."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    seen = []
     for s in summary:
         for r in _best_runs(runs, s):
-            if len(r["lr_trace"]) > 2:
-                ax.plot(np.arange(len(r["lr_trace"])) * 10, r["lr_trace"], color=COLOURS.get(s["method"], "k"),
-                        lw=1.2 if r["seed"] == 0 else 0.6, alpha=1.0 if r["seed"] == 0 else 0.6,
-                        label=f"{NAMES.get(s['method'], s['method'])} (η̄={s['best_lr']:g}, β={s['best_hyper_lr']:g})"
-                        if r["seed"] == 0 else None)
-    ax.set(xlabel="step", ylabel="η", yscale="log",
-           title="learning rate of each method's best cell (seed 0 thick, seeds 1, 2 thin)")
+            if len(r["lr_trace"]) <= 2:
+                continue
+            t = np.asarray(r["lr_trace"], dtype=float)
+            name = f"{NAMES.get(s['method'], s['method'])} (η̄={s['best_lr']:g}, β={s['best_hyper_lr']:g})"
+            label = (name if r["seed"] == 0 else None) if not _diverged(r) else \
+                f"{NAMES.get(s['method'], s['method'])}, seed {r['seed']}: diverged (η → {t[np.argmax(abs(t))]:.1e})"
+            if not _diverged(r):
+                seen.append(t)
+            ax.plot(np.arange(len(t)) * 10, t, color=COLOURS.get(s["method"], "k"),
+                    lw=1.2 if r["seed"] == 0 else 0.6, alpha=1.0 if r["seed"] == 0 else 0.6,
+                    ls="-" if not _diverged(r) else ":", label=label)
+    if seen:
+        lo, hi = min(0.0, min(t.min() for t in seen)), max(t.max() for t in seen)
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.05 * (hi - lo))
+    ax.axhline(0.0, color="k", lw=0.6)
+    ax.set(xlabel="step", ylabel="η (linear)", title="learning rate of each method's best cell (seed 0 thick, seeds "
+           "1, 2 thin)")
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7)
     fig.tight_layout()
@@ -53,23 +69,29 @@ def lr_figure(runs, summary, path):
 
 
 def validation_figure(runs, summary, path, title=""):
-    """Validation accuracy per epoch of each method's best cell, every seed: has the budget converged?"""
+    """Validation accuracy per epoch of each method's best cell, every seed: has the budget converged? The axis is
+    zoomed on the runs that trained (its range is in the label); a diverged run is named in the legend."""
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    finals = []
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    lows = []
     for s in summary:
         for r in _best_runs(runs, s):
             v = 100 * np.array([np.nan if x is None else x for x in r["val_curve"]], dtype=float)
-            finals.append(np.nanmin(v[len(v) // 2:]) if np.isfinite(v).any() else np.nan)
+            if _diverged(r):
+                ax.plot([], [], color=COLOURS.get(s["method"], "k"), ls=":",
+                        label=f"{NAMES.get(s['method'], s['method'])}, seed {r['seed']}: diverged "
+                              f"(≈ {np.nanmax(v[-1:]):.0f} %, off the axis)")
+                continue
+            lows.append(np.nanmin(v[len(v) // 2:]))
             ax.plot(np.arange(1, len(v) + 1), v, color=COLOURS.get(s["method"], "k"),
                     lw=1.3 if r["seed"] == 0 else 0.7, alpha=1.0 if r["seed"] == 0 else 0.6,
                     label=NAMES.get(s["method"], s["method"]) if r["seed"] == 0 else None)
-    lo = np.nanmin(finals) if np.isfinite(finals).any() else 90.0
-    ax.set_ylim(np.floor(lo - 0.5), 100.0 if lo > 99 else np.ceil(lo + 2.5))  # a 2-3 point window, labelled
-    ax.set(xlabel="epoch", ylabel="validation accuracy (%)",
+    lo = float(np.nanmin(lows)) if lows else 90.0
+    ax.set_ylim(np.floor(lo - 0.5), min(100.0, np.floor(lo - 0.5) + 2.5))
+    ax.set(xlabel="epoch", ylabel="validation accuracy (%), zoomed to a 2.5-point window",
            title=title or "validation accuracy of each method's best cell (seed 0 thick, seeds 1, 2 thin)")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     save_png(fig, path, 90)
 
@@ -91,7 +113,7 @@ def grid_figure(runs, summary, seed, path, title=""):
         for i, b in enumerate(betas):
             cells = sorted((r for r in grid if r["hyper_lr"] == b), key=lambda r: r["lr"])
             x = [r["lr"] for r in cells]
-            y = [max(100 * r["test_accuracy"], floor) for r in cells]
+            y = [max(100 * r["test_accuracy"], floor) for r in cells]  # diverged: drawn at the floor
             ax.plot(x, y, "o-", color=COLOURS.get(m, "k"), alpha=0.35 + 0.65 * (i + 1) / len(betas), lw=1.2, ms=3,
                     label=f"β = {b:g}" if len(betas) > 1 else None)
             bad = [(xx, floor) for xx, r in zip(x, cells) if r["test_accuracy"] < 0.2]
