@@ -369,6 +369,16 @@ def test_dog_zero_gradient_raises_like_reference_assertion():
         opt.step()
 
 
+@pytest.mark.parametrize("cls", [optim.DoG, optim.LDoG])
+def test_dog_non_finite_gradient_is_a_floating_point_error(cls):
+    """A diverged run (NaN gradients) is an arithmetic error, which experiment grids record as divergence."""
+    w = Tensor(np.array([1.0, -2.0]), requires_grad=True)
+    opt = cls([w])
+    w.grad = Tensor(np.array([np.nan, 1.0]))
+    with pytest.raises(FloatingPointError, match="G is nan"):
+        opt.step()
+
+
 @pytest.mark.parametrize("cls", [optim.Prodigy, optim.DAdaptSGD, optim.DAdaptAdam, optim.DoG, optim.LDoG,
                                  optim.DoWG])
 def test_step_closure_returns_loss(cls):

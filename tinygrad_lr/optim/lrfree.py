@@ -444,9 +444,12 @@ class DoG(Optimizer):
         else:
             upd = [self._update(ws, gs, states, c, group)] * len(ws)
         for _, G in upd[:1] if not self.layerwise else upd:
-            if not float(G.item()) > 0:
-                raise RuntimeError(f"{type(self).__name__} cannot work when G is not strictly positive. got: "
-                                   f"{float(G.item())}")
+            G_ = float(G.item())
+            if not math.isfinite(G_):  # the run diverged: an arithmetic error, as for any non-finite step
+                raise FloatingPointError(f"{type(self).__name__}: the gradients' sum of squares G is {G_} (the "
+                                         f"run diverged)")
+            if not G_ > 0:  # as the reference code
+                raise RuntimeError(f"{type(self).__name__} cannot work when G is not strictly positive. got: {G_}")
         ws2, new = [], []
         for w, g, s, lr, (rbar, G) in zip(ws, gs, states, lrs, upd):
             eta = lr * rbar / G.sqrt()
