@@ -354,3 +354,23 @@ def test_claims_use_only_the_learning_rates_sgd_survives_and_flag_diverged_seeds
     seeds = [c for c in out if c["claim"].startswith("rthpo's best cell")]
     assert len(seeds) == 1 and seeds[0]["diverged_seeds"] == [1, 2]
     assert not any(c["claim"].startswith("firstorder's best cell") for c in out)
+
+
+def test_sweep_guard_is_a_cell_parameter_only_when_set_and_reaches_the_method():
+    import tinygrad_lr as tl
+    from tinygrad_lr.examples.common.methods import make_method
+    from tinygrad_lr.examples.sweep.compute import cell
+    base = {"epochs": 1, "sizes": [784, 16, 10], "batch": 64, "optimizer": "sgd", "train_size": 256,
+            "hyperparams": ["lr"]}
+    plain, none = cell("rthpo", 0.5, 1e-2, 0, base), cell("rthpo", 0.5, 1e-2, 0, {**base, "guard": None})
+    guarded = cell("rthpo", 0.5, 1e-2, 0, {**base, "guard": {"lr_bounds": (0.0, 0.6)}})
+    assert plain.key == none.key and "guard" not in plain.params
+    assert guarded.key != plain.key and guarded.params["guard"] == {"lr_bounds": [0.0, 0.6]}
+    assert "_guard_" in guarded.label
+    assert "guard" not in cell("sgd", 0.5, 0.0, 0, {**base, "guard": {"lr_bounds": (0.0, 0.6)}}).params
+    w = tl.Tensor(np.ones(3), requires_grad=True)
+    h, _ = make_method("rthpo", [w], 0.5, 1e-2, lambda: (w * w).sum(), lr_bounds=(0.0, 0.6), max_growth=1.1)
+    assert h.guards["lr"].bounds == (0.0, 0.6) and h.guards["lr"].max_growth == 1.1
+    for _ in range(5):  # the hypergradient pushes η up; the guard keeps it <= 0.6
+        h.step(lambda: (w * w).sum() * -1.0)
+    assert 0.0 <= h.lr <= 0.6

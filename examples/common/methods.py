@@ -30,9 +30,10 @@ OPTIMIZER_HYPERPARAMS = {"sgd": ("lr", "momentum", "dampening", "weight_decay"),
 
 
 def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="sgd", momentum=0.0,
-                steps_per_epoch=None, decay=0.9, hyperparams=("lr",)):
+                steps_per_epoch=None, decay=0.9, hyperparams=("lr",), lr_bounds=None, max_growth=None):
     """(object to step, per-epoch scheduler or None) for a learning-rate method name of METHODS; the hypergradient
-    methods adapt `hyperparams` (each with the same hyper_lr)."""
+    methods adapt `hyperparams` (each with the same hyper_lr), with their learning rate guarded by lr_bounds
+    (low, high) and max_growth (LRMethod.set_guard) when given."""
     base = {"sgd": lambda: optim.SGD(params, lr=lr, momentum=momentum),
             "adam": lambda: optim.Adam(params, lr=lr),
             "rmsprop": lambda: optim.RMSprop(params, lr=lr),
@@ -49,12 +50,13 @@ def make_method(method, params, lr, hyper_lr=0.0, val_closure=None, optimizer="s
         return opt, lr_scheduler.ExponentialLR(opt, gamma=decay)
     if method == "adadelta":
         return optim.Adadelta(params, lr=1.0 if lr is None else lr), None
-    if method in ("firstorder", "firstorder-val"):
-        return hyper.FirstOrder(base[optimizer](), hyper_lr, val_closure=val_closure if method == "firstorder-val"
-                                else None, hyperparams=tuple(hyperparams)), None
-    if method in ("rthpo", "rthpo-train"):
-        return hyper.RTHPO(base[optimizer](), hyper_lr, val_closure=val_closure if method == "rthpo" else None,
-                           hyperparams=tuple(hyperparams)), None
+    if method in ("firstorder", "firstorder-val", "rthpo", "rthpo-train"):
+        cls = hyper.FirstOrder if method.startswith("firstorder") else hyper.RTHPO
+        h = cls(base[optimizer](), hyper_lr, val_closure=val_closure if method in ("firstorder-val", "rthpo")
+                else None, hyperparams=tuple(hyperparams))
+        if lr_bounds is not None or max_growth is not None:
+            h.set_guard("lr", bounds=None if lr_bounds is None else tuple(lr_bounds), max_growth=max_growth)
+        return h, None
     if method == "lossgrad":
         return hyper.LossGrad(base[optimizer]()), None
     raise ValueError(f"unknown method {method!r}; choose from {METHODS}")

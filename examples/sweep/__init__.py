@@ -37,15 +37,17 @@ def _log_cell(log):
 
 def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, optimizer="sgd", progress=True,
         log=print, train_size=None, sizes=(784, 512, 256, 10), batch=128, hyperparams=("lr",), executor=None,
-        max_cells=None, poll=10.0, model="mlp"):
+        max_cells=None, poll=10.0, model="mlp", guard=None):
     """Train every cell; train_size (optional) keeps only the first samples of the training split. executor: a
     runner executor (default: local worker processes); max_cells: compute at most that many new cells. Writes
     runs.json, runs.csv, summary.csv / summary.json and the figures and returns the summary once every cell is
     done; returns None when cells remain (max_cells reached: run again to continue). model: "mlp" (sizes) or
-    "lenet" (LeNet-5)."""
+    "lenet" (LeNet-5). guard: {"lr_bounds": (lo, hi), "max_growth": g} (either optional) on the hypergradient
+    methods' η (LRMethod.set_guard); None: unguarded, as the paper."""
     out = out_dir(out)
     settings = {"epochs": epochs, "sizes": list(sizes), "batch": batch, "optimizer": optimizer,
-                "hyperparams": list(hyperparams), "train_size": train_size, "model": model}
+                "hyperparams": list(hyperparams), "train_size": train_size, "model": model,
+                "guard": {k: v for k, v in (guard or {}).items() if v is not None} or None}
     executor = executor or cells_runner.LocalExecutor()
     kw = {"log": log, "progress": progress, "poll": poll, "on_result": _log_cell(log)}
     with executor:
@@ -74,7 +76,7 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
     report.write(out, all_runs, summary, {**found, "epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
                                           "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
                                           "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams),
-                                          "model": model})
+                                          "model": model, "guard": settings["guard"]})
     print_table(summary, model)
     if "lossgrad" in methods:
         lossgrad_figure([r for r in all_runs if r["method"] == "lossgrad"], f"{out}/lossgrad_lr.png")
@@ -106,7 +108,8 @@ def main(args):
         run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root,
             args.optimizer, not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes),
             batch=args.batch_size, hyperparams=tuple(args.hyperparams), executor=executor,
-            max_cells=args.max_cells, model=args.model)
+            max_cells=args.max_cells, model=args.model,
+            guard={"lr_bounds": args.lr_bounds, "max_growth": args.max_growth})
     except cells_runner.RunnerError as e:
         print(f"tinygrad-lr sweep: error: {e}", file=sys.stderr)
         raise SystemExit(2) from None

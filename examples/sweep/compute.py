@@ -50,7 +50,7 @@ class _Counted:
 
 
 def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10), batch=128, optimizer="sgd",
-              progress=False, hyperparams=("lr",), report=None, model="mlp"):
+              progress=False, hyperparams=("lr",), report=None, model="mlp", guard=None):
     """Train one MLP (model="lenet": one LeNet-5, sizes unused); returns test accuracy/loss, the learning-rate
     trajectory, the final adapted values and the wall time. report (optional): called after every step with step,
     steps, epoch, epochs."""
@@ -67,7 +67,8 @@ def train_run(method, lr, hyper_lr, seed, epochs, data, sizes=(784, 512, 256, 10
         return F.cross_entropy(model(xb), yb)
 
     stepper, sched = make_method(method, model.parameters(), lr, hyper_lr, val_closure, optimizer,
-                                 hyperparams=hyperparams if method in NEEDS_BETA else ("lr",))
+                                 hyperparams=hyperparams if method in NEEDS_BETA else ("lr",),
+                                 **(guard or {}) if method in NEEDS_BETA else {})
     train = datasets.DataLoader(Xtr, ytr, batch_size=batch, shuffle=True, seed=seed)
     if report is not None:
         train = _Counted(train, report, epochs)
@@ -98,7 +99,8 @@ _DATA = {}  # (root, train_size, model) -> data, loaded once per worker process
 
 def cell(method, lr, hyper_lr, seed, settings, root=None):
     """One training run as a runner cell. settings: epochs, sizes, batch, optimizer, hyperparams, train_size and
-    model ("mlp", the default, or "lenet") (its parameters); the data root is not one (it may differ between
+    model ("mlp", the default, or "lenet") and guard (optional: {"lr_bounds": [lo, hi], "max_growth": g} for the
+    hypergradient methods' η) (its parameters); the data root is not one (it may differ between
     machines)."""
     model = settings.get("model", "mlp")
     params = {"model": model, "data": "mnist", "method": method, "lr": lr, "hyper_lr": hyper_lr, "seed": seed,
@@ -106,8 +108,11 @@ def cell(method, lr, hyper_lr, seed, settings, root=None):
               "batch": settings["batch"],
               "optimizer": settings["optimizer"], "train_size": settings["train_size"],
               "hyperparams": list(settings["hyperparams"]) if method in NEEDS_BETA else ["lr"]}
+    guard = settings.get("guard") if method in NEEDS_BETA else None
+    if guard:  # only then a parameter: the cells run without a guard keep their keys
+        params["guard"] = {k: (list(v) if isinstance(v, (list, tuple)) else v) for k, v in guard.items()}
     label = (("" if model == "mlp" else f"{model}_") + f"{method}_lr{lr}"
-             + (f"_b{hyper_lr}" if method in NEEDS_BETA else "") + f"_s{seed}")
+             + (f"_b{hyper_lr}" if method in NEEDS_BETA else "") + ("_guard" if guard else "") + f"_s{seed}")
     from ..common.runner import Cell
     return Cell(TASK, params, {"root": None if root is None else str(root)}, label)
 
@@ -119,7 +124,8 @@ def run_cell(params, env, report):
         _DATA[key] = load_data(*key)
     return train_run(params["method"], params["lr"], params["hyper_lr"], params["seed"], params["epochs"],
                      _DATA[key], tuple(params["sizes"]), params["batch"], params["optimizer"],
-                     hyperparams=tuple(params["hyperparams"]), report=report, model=params["model"])
+                     hyperparams=tuple(params["hyperparams"]), report=report, model=params["model"],
+                     guard=params.get("guard"))
 
 
 def grid_cells(method, lrs, hyper_lrs, seed, settings, root=None):

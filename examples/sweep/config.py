@@ -38,6 +38,11 @@ def add_args(p):
     p.add_argument("--model", default="mlp", choices=["mlp", "lenet"],
                    help="mlp (784-512-256-10, --sizes) or lenet (LeNet-5): the two MNIST rows of Majumder et al.'s "
                         "Table 1")
+    p.add_argument("--lr-bounds", type=float, nargs=2, default=None, metavar=("LOW", "HIGH"),
+                   help="keep the hypergradient methods' η in [LOW, HIGH] (LRMethod.set_guard; default: unguarded, "
+                        "as the paper)")
+    p.add_argument("--max-growth", type=float, default=None,
+                   help="cap the hypergradient methods' η growth per step: η_{t+1} <= MAX_GROWTH·η_t")
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")

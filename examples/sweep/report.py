@@ -184,6 +184,9 @@ def print_claims(found):
     """The convergence check and the claims' verdicts, as printed after the table."""
     for m, c in found["convergence"].items():
         gains = ", ".join(f"{g:+.2f}" for g in c["last_quarter_gain"])
+        if all(g != g for g in c["last_quarter_gain"]):  # NaN: one epoch, no last quarter to compare
+            print(f"{m}: the budget is too short to tell whether it stopped improving")
+            continue
         print(f"{m}: best validation accuracy gained [{gains}] points in the last quarter of the budget "
               f"({'stopped improving' if c['stopped'] else 'STILL IMPROVING'})")
     for c in found["claims"]:
