@@ -192,6 +192,8 @@ def run_cli(*args, **kw):
     (["--workers", "0"], "--workers must be an integer >= 1"),
     (["--max-cells", "0"], "--max-cells must be >= 1"),
     (["--executor", "dask", "--scheduler", "localhost:8786"], "tcp://HOST:PORT"),
+    (["--lr-bounds", "1", "0"], "lower bound 1.0 is above upper bound 0.0"),
+    (["--max-growth", "0.5"], "max_growth of lr must be a number >= 1"),
 ])
 def test_sweep_rejects_bad_runner_options_in_one_line(tmp_path, args, msg):
     r = run_cli("sweep", "--out", str(tmp_path), *args)

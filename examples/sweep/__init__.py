@@ -73,8 +73,8 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
         summary.append(summarize(runs[m], seeds))
     write_json(f"{out}/runs.json", all_runs)
     found = {"convergence": report.convergence(all_runs, summary), "claims": report.claims(summary, all_runs, model)}
-    report.write(out, all_runs, summary, {**found, "epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs, "seeds": seeds,
-                                          "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
+    report.write(out, all_runs, summary, {**found, "epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs,
+                                          "seeds": seeds, "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
                                           "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams),
                                           "model": model, "guard": settings["guard"]})
     print_table(summary, model)
@@ -104,6 +104,12 @@ def main(args):
     data that cannot be had, a scheduler that cannot be reached or a failed cell: one line, exit status 1."""
     from tinygrad_lr.datasets import DatasetError
     try:
+        if args.lr_bounds is not None or args.max_growth is not None:
+            from tinygrad_lr.optim.guards import Guard
+            try:  # the guard's own checks, before any cell runs
+                Guard("lr", None if args.lr_bounds is None else tuple(args.lr_bounds), args.max_growth)
+            except ValueError as e:
+                raise cells_runner.RunnerError(f"--lr-bounds / --max-growth: {e}") from None
         executor = cells_runner.from_args(args)
         run(args.method, args.lrs, args.hyper_lrs, args.seeds, args.epochs, args.out, args.data_root,
             args.optimizer, not args.no_progress, train_size=args.train_size, sizes=tuple(args.sizes),
