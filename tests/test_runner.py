@@ -376,3 +376,19 @@ def test_sweep_guard_is_a_cell_parameter_only_when_set_and_reaches_the_method():
     for _ in range(5):  # the hypergradient pushes η up; the guard keeps it <= 0.6
         h.step(lambda: (w * w).sum() * -1.0)
     assert 0.0 <= h.lr <= 0.6
+
+
+def test_budget_comparison_reads_the_committed_convergence_check(capsys):
+    """examples/sweep/budget.py on the committed 20- and 40-epoch Table-1 cells: one row per 40-epoch run, its
+    numbers those of the cells."""
+    from tinygrad_lr.examples.sweep import budget
+    short, long = ROOT / "docs/results/table1_full", ROOT / "docs/results/table1_check40"
+    rows = budget.compare(str(short), str(long))
+    longs = budget.load_runs(str(long))
+    assert len(rows) == len(longs) >= 9 and all(r["short_epochs"] == 20 and r["long_epochs"] == 40 for r in rows)
+    sgd0 = next(r for r in rows if r["method"] == "sgd" and r["seed"] == 0)
+    assert sgd0["test_long"] == 100 * longs[("sgd", 1.0, 0.0, 0)]["test_accuracy"]
+    assert sgd0["test_short"] == 100 * budget.load_runs(str(short))[("sgd", 1.0, 0.0, 0)]["test_accuracy"]
+    assert budget.main([str(short), str(long)]) == 0 and "| sgd (1, 0) | 0 |" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        budget.main([str(short), str(ROOT)])
