@@ -42,8 +42,35 @@ def test_cli_writes_table_figure_and_json(reference):
     assert {s["method"] for s in summary["summary"]} == {"sgd", "prodigy"} and summary["verdicts"]
     table = (reference / "table.md").read_text()
     assert "| mlp | sgd |" in table and "## Verdicts" in table
-    png = (reference / "accuracy_vs_multiplier.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    for name in ("accuracy_vs_multiplier.png", "accuracy_heatmap.png"):
+        png = (reference / name).read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000, name
+
+
+def test_heatmap_writes_every_cell_and_marks_diverged_ones(tmp_path):
+    """The heat map on synthetic runs: one text per (method, multiplier), "div" where every seed diverged, rows
+    sorted by the accuracy at the default."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from tinygrad_lr.examples.which_method import figures
+    runs = [{"model": "mlp", "method": me, "multiplier": mu, "seed": 0, "test_accuracy": acc,
+             "diverged": acc < 0.2} for me, accs in (("sgd", (0.90, 0.95, 0.10)), ("prodigy", (0.97, 0.98, 0.96)))
+            for mu, acc in zip((0.1, 1.0, 10.0), accs)]
+    texts = {}
+    real = plt.Axes.text
+
+    def spy(self, x, y, s, **kw):
+        texts[(round(x), round(y))] = s
+        return real(self, x, y, s, **kw)
+    try:
+        plt.Axes.text = spy
+        figures.accuracy_heatmap(runs, str(tmp_path / "h.png"), epochs=1)
+    finally:
+        plt.Axes.text = real
+    assert (tmp_path / "h.png").stat().st_size > 2000
+    assert texts == {(0, 0): "97.00", (1, 0): "98.00", (2, 0): "96.00",  # prodigy first: 98 % at the default
+                     (0, 1): "90.0", (1, 1): "95.00", (2, 1): "div"}  # 90.0: below the 5-point colour window
 
 
 @needs_mnist

@@ -17,7 +17,7 @@ from ..common.files import out_dir
 from . import report
 from .compute import cell, train_run
 from .config import METHODS, MODELS, MULTIPLIERS, add_args
-from .figures import accuracy_figure
+from .figures import accuracy_figure, accuracy_heatmap
 
 
 def _log_cell(log):
@@ -59,6 +59,7 @@ def run(methods=tuple(METHODS), models=MODELS, multipliers=MULTIPLIERS, seeds=(0
     report.write(out, runs, rows, vs, {**settings, "methods": list(methods), "models": list(models),
                                        "multipliers": multipliers, "seeds": list(seeds)})
     accuracy_figure(runs, f"{out}/accuracy_vs_multiplier.png")
+    accuracy_heatmap(runs, f"{out}/accuracy_heatmap.png", epochs)
     print(report.table(rows))
     print("\n" + report.verdict_text(vs))
     return rows, vs
