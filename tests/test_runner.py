@@ -282,6 +282,7 @@ def test_committed_table1_cells_keep_their_keys():
         d = checkpoint.load(str(f))
         p = d["params"]
         settings = {k: p[k] for k in ("epochs", "sizes", "batch", "optimizer", "train_size", "hyperparams", "model")}
+        settings["guard"] = p.get("guard")
         c = cell(p["method"], p["lr"], p["hyper_lr"], p["seed"], settings)
         assert c.key == d["key"] and f.name == c.name + ".npz", f.name
 
