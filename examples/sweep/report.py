@@ -58,7 +58,6 @@ def print_table(summary, model="mlp"):
               f"{s['top']} | {s['seeds']} (n={s['n_seeds']}) | {s['minutes_per_run']:.2f} | {paper} |")
 
 
-
 def convergence(runs, summary):
     """Per method: has its best cell stopped improving? For each seed of the best cell, the gain of the best
     validation accuracy in the last quarter of the budget over the best before it (points); "stopped" when every
@@ -115,8 +114,8 @@ def claims(summary, runs, model="mlp"):
        12 / 12 min); the ratio of our times per run.
     Claims 1 and 2 are judged twice: on the paper's columns (one β or η̄: the best cell's) and, since one diverged
     cell dominates a std, on every slice of the grid: each method at its most favourable β (for 1) or η̄ (for 2:
-    the fewest diverged cells, then the smallest std), with η̄ restricted to the values at which fixed-η SGD converged (a learning rate no method could be blamed
-    for). Stds closer than TIE are ties."""
+    the fewest diverged cells, then the smallest std), with η̄ restricted to the values at which fixed-η SGD
+    converged (a learning rate no method could be blamed for). Stds closer than TIE are ties."""
     by = {s["method"]: s for s in summary}
     hyper = [m for m in ("firstorder", "firstorder-val", "rthpo") if m in by]
     seed0 = min(r["seed"] for r in runs)
@@ -134,10 +133,10 @@ def claims(summary, runs, model="mlp"):
             div = {m: sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == m and r["seed"] == seed0)
                    for m in hyper}
             slices = {m: _slices(runs, m, seed0, over, stable) for m in hyper}
-            fav = {m: min(sl, key=lambda v: (sl[v][2], sl[v][1])) for m, sl in slices.items() if sl}  # fewest
-            # diverged cells first, then the smallest std
+            # each method's most favourable slice: the fewest diverged cells, then the smallest std
+            fav = {m: min(sl, key=lambda v: (sl[v][2], sl[v][1])) for m, sl in slices.items() if sl}
             fav_std = {m: slices[m][v][1] for m, v in fav.items()}
-            best2, verdict2 = _verdict(fav_std, key) if len(fav_std) == 3 else (None, "no slices")
+            verdict2 = _verdict(fav_std, key)[1] if len(fav_std) == 3 else "no slices"
             other = "β" if over == "lr" else "η̄"
             out.append({
                 "claim": f"{who} is the most robust to {what}", "column": col, "std_points": stds,
