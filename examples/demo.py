@@ -17,6 +17,7 @@ import time
 
 from . import beale, rmsprop_example
 from .common.files import out_dir, write_json
+from .common.data import add_data_root
 
 
 # each method at its best cell of the 3-epoch Table-1 sweep (η̄, β) (README at aeca7bb): cells that train in 2 epochs;
@@ -58,9 +59,7 @@ def main(argv=None):
                          f"{beale.DEFAULT_ITERS})")
     ap.add_argument("--out", default="runs")
     ap.add_argument("--no-mnist", action="store_true", help="skip the MNIST comparison")
-    ap.add_argument("--data-root", default=None,
-                    help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
-                         "~/.cache/tinygrad_lr)")
+    add_data_root(ap)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     print("=" * 80 + f"\nFischer (2020): the + methods on Beale's function, {args.beale_iters} iterations per method\n"

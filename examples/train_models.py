@@ -16,6 +16,7 @@ import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import optim
 from tinygrad_lr.train import evaluate, fit
+from .common.data import add_data_root
 
 # Each model: data, epochs, batch, optimizer (SGD with momentum or Adam) with cosine annealing over the run, target.
 CONFIGS = {
@@ -72,7 +73,7 @@ def run(name, root=None, seed=0, epochs=None, progress=True, log=print):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
-    ap.add_argument("--data-root", default=None, help="dataset root (default: $TINYGRAD_LR_DATA or ~/.cache)")
+    add_data_root(ap)
     ap.add_argument("--epochs", type=int, default=None, help="override every model's epoch count")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="runs/models")

@@ -8,3 +8,10 @@ def mnist_split(root=None, val_size=10000, seed=0, flatten=True):
     Xte, yte = datasets.load_mnist(root, "test", flatten=flatten)
     (Xtr, ytr), (Xva, yva) = datasets.train_val_split(X, y, val_size=val_size, seed=seed)
     return (Xtr, ytr), (Xva, yva), (Xte, yte)
+
+
+def add_data_root(p, dask=False):
+    """The --data-root option, the same in every command (datasets.data_root's rule when it is not given)."""
+    p.add_argument("--data-root", default=None,
+                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
+                        "~/.cache/tinygrad_lr)" + ("; with --executor dask it is read on the workers" if dask else ""))

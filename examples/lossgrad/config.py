@@ -5,6 +5,7 @@ Lost from the text we work from (docs/sources.md §3): the StepLR and trapezoid 
 η values of the MNIST table and WNGrad's η, the initialisation's constants and every number of the MNIST table.
 What the project chose in their place is stated here, next to each choice."""
 import argparse
+from ..common.data import add_data_root
 
 EPOCHS, BATCH = 30, 100                     # appendix A: 30 epochs, mini-batch 100
 C_DEFAULT, H0 = 1.05, 1e-4                  # LOSSGRAD's c (Section 4) and initial step (the authors' code)
@@ -63,8 +64,7 @@ def add_args(p):
     p.add_argument("--train-size", type=int, default=None,
                    help="use only the first N training images (a reduced budget; default all 60,000)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-root", default=None, help="the data folder (default $TINYGRAD_LR_DATA, else "
-                   "../shared/data beside the checkout, else ~/.cache/tinygrad_lr)")
+    add_data_root(p)
     p.add_argument("--out", default="runs/lossgrad_tables", help="output folder; one sub-folder per cell")
     p.add_argument("--jobs", type=int, default=1, help="cells run at once (worker processes)")
     p.add_argument("--no-plots", action="store_true")

@@ -3,6 +3,7 @@ rate for gradient descent by gradient descent" (MLP on MNIST), which methods hav
 command-line options."""
 from ..common import runner
 from ..common.methods import LR_FREE, METHODS
+from ..common.data import add_data_root
 
 PAPER_MLP = {  # Majumder et al. (2019), Table 1, MLP on MNIST: fixed η̄, fixed β, top, minutes per run
     "firstorder": ("98.37 ± 0.05", "98.19 ± 0.17", "98.43", 14),
@@ -46,10 +47,7 @@ def add_args(p):
     p.add_argument("--sizes", type=int, nargs="+", default=[784, 512, 256, 10], help="MLP layer sizes")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
-    p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
-                        "~/.cache/tinygrad_lr); with --executor dask "
-                        "it is read on the workers")
+    add_data_root(p, dask=True)
     p.add_argument("--out", default="runs/sweep",
                    help="output folder; each finished run is kept in <out>/cells/ and not run again")
     p.add_argument("--no-progress", action="store_true", help="do not log the running cells' progress")

@@ -7,6 +7,7 @@ import tempfile
 from tinygrad_lr.hyper.tangent import ADAPTABLE
 
 from ..common.methods import LR_FREE, METHODS, OPTIMIZER_HYPERPARAMS
+from ..common.data import add_data_root
 
 MODELS = ("mlp", "lenet", "lstm", "autoencoder", "lossgrad-cnn", "resnet18", "resnet20", "resnet56")
 DATASETS = ("mnist", "fashion-mnist", "cifar10", "cifar100")
@@ -55,9 +56,7 @@ def add_args(p):
     p.add_argument("--val-size", type=int, default=10000, help="validation samples taken from the training set")
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
-                        "~/.cache/tinygrad_lr)")
+    add_data_root(p)
     p.add_argument("--out", default="runs/train")
     p.add_argument("--resume", action="store_true",
                    help="continue from <out>/checkpoint.npz if it exists (written with the same settings)")

@@ -15,6 +15,7 @@ What the multiplier scales is the method's `lr`:
   First-order (Train) with β = BETA (hyper.FischerPlus's docstring): no tuned α for an MLP or LeNet exists.
 """
 from ..common import runner
+from ..common.data import add_data_root
 
 BETA = 1e-4  # the hypergradient methods' β (Majumder et al. 2019 grid: 1e-5, 1e-4, 1e-3)
 
@@ -60,10 +61,7 @@ def add_args(p):
     p.add_argument("--train-size", type=int, default=None, help="use only this many training samples")
     p.add_argument("--val-size", type=int, default=10000,
                    help="validation samples, taken from MNIST's training set (the validation curve; the Val methods)")
-    p.add_argument("--data-root", default=None,
-                   help="dataset root (default $TINYGRAD_LR_DATA, else ../shared/data beside the checkout, else "
-                        "~/.cache/tinygrad_lr); with --executor dask "
-                        "it is read on the workers")
+    add_data_root(p, dask=True)
     p.add_argument("--out", default="runs/which_method",
                    help="output folder; each finished run is kept in <out>/cells/ and not run again")
     p.add_argument("--no-progress", action="store_true", help="do not log the running cells' progress")
