@@ -688,3 +688,58 @@ def test_adapted_reports_what_adapts_as_floats():
     a2 = h2.adapted()
     assert set(a2) == {f"lr/{i}" for i in range(4)} | {f"momentum/{i}" for i in range(4)}
     assert all(isinstance(v, float) for v in a2.values())
+
+
+# the LeNet family (convolution, ReLU, max-pooling, BatchNorm in training mode): the fast conv/pool/BN ops must give
+# the exact tangent too, with ReLU/max-pool kinks that central differences only resolve with a small step
+_XC = np.random.default_rng(7).standard_normal((24, 1, 8, 8))
+_YC = np.random.default_rng(8).integers(0, 3, 24)
+
+
+def _conv_params():
+    r = np.random.default_rng(2)
+    # no convolution bias: before BatchNorm its gradient is round-off, which Adam's 1/(√v + ε) blows up
+    return [Tensor(r.standard_normal((4, 1, 3, 3)) * 0.5, requires_grad=True), Tensor(np.ones(4), requires_grad=True), Tensor(np.zeros(4), requires_grad=True),
+            Tensor(r.standard_normal((3, 36)) * 0.3, requires_grad=True), Tensor(np.zeros(3), requires_grad=True)]
+
+
+def _conv_loss(ws, t, lo=None):
+    lo = (8 * t) % 16 if lo is None else lo
+    x = F.conv2d(Tensor(_XC[lo:lo + 8]), ws[0])  # 8x8 -> 6x6
+    x = F.batch_norm(x, weight=ws[1], bias=ws[2], training=True)
+    x = F.max_pool2d(F.relu(x), 2).reshape(8, -1)  # 4 x 3 x 3 = 36
+    return F.cross_entropy(F.linear(x, ws[3], ws[4]), _YC[lo:lo + 8])
+
+
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_rthpo_tangent_through_a_convnet_equals_unrolled_and_finite_differences(name):
+    T = 8
+    ps = _conv_params()
+    opt = OPTS[name](ps)
+    eta0 = opt.param_groups[0]["lr"]
+    h = hyper.RTHPO(opt, hyper_lr=0.0)
+    for t in range(T):
+        h.step(lambda: _conv_loss(ps, t))
+    z = _flat([h.z[0][(i, None)] for i in range(len(ps))])
+
+    def run(e):
+        p3 = _conv_params()
+        o3 = OPTS[name](p3)
+        for g in o3.param_groups:
+            g["lr"] = e
+        for t in range(T):
+            o3.zero_grad()
+            _conv_loss(p3, t).backward()
+            o3.step()
+        return p3
+    eps = 1e-7 * eta0  # small enough that no ReLU or max-pool choice flips between η ± eps
+    fd = (_flat(run(eta0 + eps)) - _flat(run(eta0 - eps))) / (2 * eps)
+    assert np.linalg.norm(z) > 1e-3
+    np.testing.assert_allclose(z, fd, rtol=1e-5, atol=1e-6 * np.abs(fd).max())
+    # the hypergradient of a held-out loss, against reverse mode through the unrolled run
+    ws, eta = hyper.unrolled_run(OPTS[name](_conv_params()), _conv_loss, T, eta0)
+    np.testing.assert_allclose(_flat(ws), _flat(ps), rtol=1e-12, atol=1e-12)
+    gE = tl.grad(_conv_loss(ps, 0, lo=16), ps)
+    hyper_grad = float(sum((g.numpy() * h.z[0][(i, None)].numpy()).sum() for i, g in enumerate(gE)))
+    unrolled = tl.grad(_conv_loss(ws, 0, lo=16), eta)[0].item()
+    assert abs(hyper_grad - unrolled) < 1e-9 * max(1, abs(unrolled))

@@ -393,3 +393,27 @@ def test_budget_comparison_reads_the_committed_convergence_check(capsys):
     assert budget.main([str(short), str(long)]) == 0 and "| sgd (1, 0) | 0 |" in capsys.readouterr().out
     with pytest.raises(SystemExit):
         budget.main([str(short), str(ROOT)])
+
+
+@needs_mnist
+def test_diagnose_replays_a_committed_lenet_rthpo_cell_and_checks_its_tangent(tmp_path, capsys):
+    """examples/sweep/diagnose.py re-runs a Table-1 cell step for step: its η trace is the committed cell's (the sweep
+    stores η every 10 steps), its tangent check agrees with central differences, and it writes the trace and figure."""
+    from tinygrad_lr import checkpoint
+    from tinygrad_lr.examples.sweep import diagnose
+    [f] = sorted((ROOT / "docs/results/table1_lenet/cells").glob("lenet_rthpo_lr0.05_b0.0001_s0-*.npz"))
+    committed = checkpoint.load(str(f))["result"]["lr_trace"]
+    args = ["--cells", "lenet:0.05:1e-4", "--steps", "21", "--eig-every", "10", "--fd-steps", "4",
+            "--data-root", str(shared_data_root()), "--out", str(tmp_path)]
+    assert diagnose.main(args) == 0
+    r = json.loads((tmp_path / "trace.json").read_text())
+    tr = r["traces"]["lenet η̄=0.05 β=0.0001"]
+    assert tr["lr"][:21:10] == committed[:3] and len(tr["loss"]) == 21
+    assert tr["hypergrad"][0] is None and all(np.isfinite(tr["hypergrad"][1:]))
+    assert tr["eig_step"] == [0, 10, 20] and all(np.isfinite(tr["lam_max"]))
+    assert 0 < tr["z_norm"][0] < tr["z_norm"][-1]  # dw/dη grows while the gradients stay aligned
+    [chk] = r["tangent_check"]
+    assert chk["steps"] == 4 and chk["relative_error"] < 1e-5 and chk["z_norm"] > 0.1
+    assert (tmp_path / "rthpo_trace.png").stat().st_size > 10000
+    with pytest.raises(SystemExit):
+        diagnose.main(["--cells", "resnet:0.1:1e-3"])

@@ -82,10 +82,19 @@ def _std_pts(s, col):
 TIE = 0.1  # points: two stds closer than this are a tie (the seed spread of one cell is 0.05-0.2 point here)
 
 
-def _verdict(stds, key):
-    """'supported' when `key` has the smallest std by more than TIE, 'tied' when it is within TIE of it."""
-    best = min(stds, key=stds.get)
-    tied = sorted(m for m in stds if stds[m] <= stds[best] + TIE)
+def _verdict(stds, key, diverged=None):
+    """'supported' when `key` has the smallest std by more than TIE, 'tied' when it is within TIE of it. With
+    `diverged` ({method: diverged cells among those the std is over}) only the methods with the fewest diverged
+    cells compete: a std over cells that diverged measures how many diverged, not robustness."""
+    cands = stds
+    if diverged:
+        fewest = min(diverged[m] for m in stds)
+        cands = {m: v for m, v in stds.items() if diverged[m] == fewest}
+    best = min(cands, key=cands.get)
+    tied = sorted(m for m in cands if cands[m] <= cands[best] + TIE)
+    if key not in cands:
+        return best, (f"not supported: {key} diverges in {diverged[key]} of its cells, "
+                      + ", ".join(f"{m} in {diverged[m]}" for m in stds if m != key))
     return best, ("supported" if tied == [key] else
                   f"tied within {TIE} point: {', '.join(tied)}" if key in tied else
                   f"not supported: {best} has the smallest std")
@@ -115,7 +124,8 @@ def claims(summary, runs, model="mlp"):
     Claims 1 and 2 are judged twice: on the paper's columns (one β or η̄: the best cell's) and, since one diverged
     cell dominates a std, on every slice of the grid: each method at its most favourable β (for 1) or η̄ (for 2:
     the fewest diverged cells, then the smallest std), with η̄ restricted to the values at which fixed-η SGD
-    converged (a learning rate no method could be blamed for). Stds closer than TIE are ties."""
+    converged (a learning rate no method could be blamed for). Stds closer than TIE are ties; in both, only the
+    methods with the fewest diverged cells in their column or slice compete."""
     by = {s["method"]: s for s in summary}
     hyper = [m for m in ("firstorder", "firstorder-val", "rthpo") if m in by]
     seed0 = min(r["seed"] for r in runs)
@@ -129,18 +139,22 @@ def claims(summary, runs, model="mlp"):
                 ("fixed_beta", "lr", "RT-HPO", "rthpo", "the initial learning rate η̄"),
                 ("fixed_eta", "hyper_lr", "First-order (Val)", "firstorder-val", "the hyper-learning rate β")):
             stds = {m: _std_pts(by[m], col) for m in hyper}
-            best, verdict = _verdict(stds, key)
+            fixed = "hyper_lr" if col == "fixed_beta" else "lr"  # the column: the best cell's β (or η̄), all else
+            col_div = {m: sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == m and r["seed"] == seed0
+                              and r[fixed] == by[m]["best_" + fixed]) for m in hyper}
+            best, verdict = _verdict(stds, key, col_div)
             div = {m: sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == m and r["seed"] == seed0)
                    for m in hyper}
             slices = {m: _slices(runs, m, seed0, over, stable) for m in hyper}
             # each method's most favourable slice: the fewest diverged cells, then the smallest std
             fav = {m: min(sl, key=lambda v: (sl[v][2], sl[v][1])) for m, sl in slices.items() if sl}
             fav_std = {m: slices[m][v][1] for m, v in fav.items()}
-            verdict2 = _verdict(fav_std, key)[1] if len(fav_std) == 3 else "no slices"
+            verdict2 = (_verdict(fav_std, key, {m: slices[m][v][2] for m, v in fav.items()})[1]
+                        if len(fav_std) == 3 else "no slices")
             other = "β" if over == "lr" else "η̄"
             out.append({
                 "claim": f"{who} is the most robust to {what}", "column": col, "std_points": stds,
-                "diverged_cells": div, "most_robust": best, "verdict_columns": verdict,
+                "diverged_cells": div, "diverged_in_column": col_div, "most_robust": best, "verdict_columns": verdict,
                 "stable_etas": stable,
                 "slices": {m: {f"{v:g}": list(x) for v, x in sl.items()} for m, sl in slices.items()},
                 "most_favourable": {m: {other: fav[m], "mean": slices[m][fav[m]][0], "std": fav_std[m]}
