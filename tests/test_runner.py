@@ -417,3 +417,13 @@ def test_diagnose_replays_a_committed_lenet_rthpo_cell_and_checks_its_tangent(tm
     assert (tmp_path / "rthpo_trace.png").stat().st_size > 10000
     with pytest.raises(SystemExit):
         diagnose.main(["--cells", "resnet:0.1:1e-3"])
+
+
+def test_budget_comparison_of_the_committed_lenet_check_names_adadelta_without_eta():
+    """AdaDelta's cells have no η̄ (lr None): the comparison table prints "–" for it instead of failing."""
+    from tinygrad_lr.examples.sweep import budget
+    rows = budget.compare(str(ROOT / "docs/results/table1_lenet"), str(ROOT / "docs/results/table1_lenet_check20"))
+    assert len(rows) == 18 and all(r["short_epochs"] == 10 and r["long_epochs"] == 20 for r in rows)
+    ada = [r for r in rows if r["method"] == "adadelta"]
+    assert len(ada) == 3 and all(r["lr"] is None and r["test_short"] is not None for r in ada)
+    assert "| adadelta (–, 0) | 0 |" in budget.table(rows)

@@ -42,7 +42,8 @@ def table(rows):
              f"best val. epochs {n + 1}–{m} |", "|---|---|---|---|---|---|"]
     for r in rows:
         short = "–" if r["test_short"] is None else f"{r['test_short']:.2f}"
-        lines.append(f"| {r['method']} ({r['lr']:g}, {r['hyper_lr']:g}) | {r['seed']} | {short} | "
+        lr = "–" if r["lr"] is None else f"{r['lr']:g}"  # AdaDelta has no η̄
+        lines.append(f"| {r['method']} ({lr}, {r['hyper_lr']:g}) | {r['seed']} | {short} | "
                      f"{r['test_long']:.2f} | {r['best_val_short']:.2f} | {r['best_val_long']:.2f} |")
     return "\n".join(lines)
 

@@ -95,9 +95,11 @@ def _verdict(stds, key, diverged=None):
     if key not in cands:
         return best, (f"not supported: {key} diverges in {diverged[key]} of its cells, "
                       + ", ".join(f"{m} in {diverged[m]}" for m in stds if m != key))
-    return best, ("supported" if tied == [key] else
-                  f"tied within {TIE} point: {', '.join(tied)}" if key in tied else
-                  f"not supported: {best} has the smallest std")
+    why = (" (diverged cells: " + ", ".join(f"{m} {diverged[m]}" for m in stds) + ")"
+           if diverged and any(diverged[m] for m in stds) else "")
+    return best, ("supported" + why if tied == [key] else
+                  f"tied within {TIE} point: {', '.join(tied)}{why}" if key in tied else
+                  f"not supported: {best} has the smallest std{why}")
 
 
 def _slices(runs, method, seed, over, etas):
