@@ -73,7 +73,7 @@ def validation_figure(runs, summary, path, title=""):
     zoomed on the runs that trained (its range is in the label); a diverged run is named in the legend."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
-    lows = []
+    lows, highs = [], []
     for s in summary:
         for r in _best_runs(runs, s):
             v = 100 * np.array([np.nan if x is None else x for x in r["val_curve"]], dtype=float)
@@ -83,12 +83,15 @@ def validation_figure(runs, summary, path, title=""):
                               f"(≈ {np.nanmax(v[-1:]):.0f} %, off the axis)")
                 continue
             lows.append(np.nanmin(v[len(v) // 2:]))
+            highs.append(np.nanmax(v))
             ax.plot(np.arange(1, len(v) + 1), v, color=COLOURS.get(s["method"], "k"),
                     lw=1.3 if r["seed"] == 0 else 0.7, alpha=1.0 if r["seed"] == 0 else 0.6,
                     label=NAMES.get(s["method"], s["method"]) if r["seed"] == 0 else None)
-    lo = float(np.nanmin(lows)) if lows else 90.0
-    ax.set_ylim(np.floor(lo - 0.5), min(100.0, np.floor(lo - 0.5) + 2.5))
-    ax.set(xlabel="epoch", ylabel="validation accuracy (%), zoomed to a 2.5-point window",
+    # the axis: from below the lowest point of the runs' second halves to above the highest point of any run
+    lo = float(np.floor(np.nanmin(lows) - 0.5)) if lows else 90.0
+    hi = min(100.0, float(np.ceil(2 * (np.nanmax(highs) + 0.1)) / 2) if highs else 100.0)
+    ax.set_ylim(lo, max(hi, lo + 1.0))
+    ax.set(xlabel="epoch", ylabel=f"validation accuracy (%), zoomed to {lo:g}–{max(hi, lo + 1.0):g}",
            title=title or "validation accuracy of each method's best cell (seed 0 thick, seeds 1, 2 thin)")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
