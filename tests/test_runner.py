@@ -415,6 +415,13 @@ def test_diagnose_replays_a_committed_lenet_rthpo_cell_and_checks_its_tangent(tm
     [chk] = r["tangent_check"]
     assert chk["steps"] == 4 and chk["relative_error"] < 1e-5 and chk["z_norm"] > 0.1
     assert (tmp_path / "rthpo_trace.png").stat().st_size > 10000
+    # the first-order methods trace the same way (no tangent check: their z is one step's ∂Φ/∂η)
+    fo = ["--method", "firstorder", "--cells", "lenet:0.05:1e-4", "--steps", "3", "--eig-every", "0",
+          "--data-root", str(shared_data_root()), "--out", str(tmp_path / "fo")]
+    assert diagnose.main(fo) == 0
+    r = json.loads((tmp_path / "fo" / "trace.json").read_text())
+    assert r["method"] == "firstorder" and r["tangent_check"] == [] and (tmp_path / "fo" / "firstorder_trace.png").exists()
+    assert len(r["traces"]["lenet η̄=0.05 β=0.0001"]["lr"]) == 3
     with pytest.raises(SystemExit):
         diagnose.main(["--cells", "resnet:0.1:1e-3"])
 

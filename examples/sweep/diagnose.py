@@ -1,5 +1,5 @@
-"""Why does an RT-HPO cell of Table 1 diverge? Re-run its first steps exactly as the sweep ran them (same seed, init,
-batches and validation batches) and record, at every step, the training loss, η_t, the hypergradient
+"""Why does an RT-HPO (or First-order) cell of Table 1 diverge? Re-run its first steps exactly as the sweep ran them
+(same seed, init, batches and validation batches) and record, at every step, the training loss, η_t, the hypergradient
 h_t = ∇E·z_t, the tangent's norm ‖z_t‖ = ‖dw_t/dη‖, and every --eig-every steps the top eigenvalue λ_max of the
 training batch's Hessian (power iteration on Hessian-vector products), so η·λ_max can be read against 2.
 
@@ -9,8 +9,9 @@ differences of two float64 SGD runs at η ± δ (δ = 1e-7·η, small enough tha
     python -m tinygrad_lr.examples.sweep.diagnose --cells lenet:0.05:1e-4 lenet:0.05:1e-5 mlp:0.05:1e-3 \\
         --steps 400 --out docs/results/table1_lenet/diagnosis
 
-Writes trace.json (every series, the check, the settings) and rthpo_trace.png (--replot redraws it from
-trace.json).
+--method firstorder / firstorder-val traces the first-order methods the same way (their z is ∂Φ/∂η of the last
+step only). Writes trace.json (every series, the check, the settings) and <method>_trace.png (--replot redraws it
+from trace.json).
 """
 import argparse
 import math
@@ -76,10 +77,11 @@ def _znorm(stepper):
                          if k is None)) if stepper.z else 0.0
 
 
-def trace(model_name, lr, hyper_lr, seed, steps, data, eig_every=25, log=print):
-    """Per-step series of one RT-HPO (Val) cell: loss, lr, hypergrad, z_norm; eig_step / lam_max every eig_every."""
+def trace(model_name, lr, hyper_lr, seed, steps, data, eig_every=25, log=print, method="rthpo"):
+    """Per-step series of one cell of `method` (rthpo: RT-HPO (Val), firstorder, firstorder-val): loss, lr,
+    hypergrad, z_norm; eig_step / lam_max every eig_every."""
     import tinygrad_lr.functional as F
-    model, stepper, train = _setup(model_name, lr, hyper_lr, seed, data)
+    model, stepper, train = _setup(model_name, lr, hyper_lr, seed, data, method=method)
     out = {"loss": [], "lr": [], "hypergrad": [], "z_norm": [], "eig_step": [], "lam_max": []}
     t0 = time.perf_counter()
     for t in range(steps):
@@ -167,7 +169,10 @@ def plot(result, path):
     cut = [n for n, tr in result["traces"].items() if any(abs(x) > ETA_RANGE for x in tr["lr"])]
     if cut:
         axes[0, 1].set_title(f"cut at |η| > {ETA_RANGE:g} (on the way to divergence): " + "; ".join(cut), fontsize=8)
-    fig.suptitle(f"RT-HPO (Val), SGD, seed {result['seed']}: the first {result['steps']} steps of each Table-1 cell")
+    from .figures import NAMES
+    method = result.get("method", "rthpo")
+    fig.suptitle(f"{NAMES.get(method, method)}, SGD, seed {result['seed']}: the first {result['steps']} steps of each "
+                 "Table-1 cell")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -193,7 +198,9 @@ def main(argv=None):
     p.add_argument("--eig-every", type=int, default=25, help="steps between λ_max estimates (0: none)")
     p.add_argument("--fd-steps", type=int, default=125, help="steps of the tangent check (0: skip it)")
     p.add_argument("--out", default="docs/results/table1_lenet/diagnosis")
-    p.add_argument("--replot", action="store_true", help="redraw rthpo_trace.png from <out>/trace.json (no runs)")
+    p.add_argument("--method", default="rthpo", choices=("rthpo", "firstorder", "firstorder-val"),
+                   help="the hypergradient method of the cells (default rthpo: RT-HPO (Val))")
+    p.add_argument("--replot", action="store_true", help="redraw <method>_trace.png from <out>/trace.json (no runs)")
     add_data_root(p)
     a = p.parse_args(argv)
     if a.replot:
@@ -202,17 +209,19 @@ def main(argv=None):
         if not os.path.exists(src):
             p.error(f"--replot: no {src} (run without --replot first)")
         with open(src) as f:
-            plot(json.load(f), os.path.join(a.out, "rthpo_trace.png"))
-        print(f"[diagnose] redrew {a.out}/rthpo_trace.png from trace.json")
+            result = json.load(f)
+        fig = f"{result.get('method', 'rthpo')}_trace.png"
+        plot(result, os.path.join(a.out, fig))
+        print(f"[diagnose] redrew {a.out}/{fig} from trace.json")
         return 0
     if a.steps < 1:
         p.error(f"--steps must be >= 1, got {a.steps}")
     from .compute import load_data
     data = {m: load_data(a.data_root, None, m) for m in sorted({c[0] for c in a.cells})}
-    result = {"seed": a.seed, "steps": a.steps, "eig_every": a.eig_every, "command": "python -m "
+    result = {"method": a.method, "seed": a.seed, "steps": a.steps, "eig_every": a.eig_every, "command": "python -m "
               "tinygrad_lr.examples.sweep.diagnose " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
               "traces": {}, "tangent_check": []}
-    if a.fd_steps:
+    if a.fd_steps and a.method == "rthpo":  # the first-order methods' z is one step's ∂Φ/∂η: nothing to check
         for m in sorted({(c[0], c[1]) for c in a.cells}):
             chk = tangent_check(m[0], m[1], a.seed, a.fd_steps, data[m[0]])
             print(f"[diagnose] tangent check {m[0]} η={m[1]}, {a.fd_steps} steps, float64: ‖z‖ {chk['z_norm']:.6g}, "
@@ -220,11 +229,11 @@ def main(argv=None):
             result["tangent_check"].append(chk)
     for model, lr, beta in a.cells:
         result["traces"][f"{model} η̄={lr:g} β={beta:g}"] = trace(model, lr, beta, a.seed, a.steps, data[model],
-                                                                  a.eig_every)
+                                                                  a.eig_every, method=a.method)
     out_dir(a.out)
     write_json(os.path.join(a.out, "trace.json"), result)
-    plot(result, os.path.join(a.out, "rthpo_trace.png"))
-    print(f"[diagnose] wrote {a.out}/trace.json and rthpo_trace.png")
+    plot(result, os.path.join(a.out, f"{a.method}_trace.png"))
+    print(f"[diagnose] wrote {a.out}/trace.json and {a.method}_trace.png")
     return 0
 
 
