@@ -434,3 +434,11 @@ def test_budget_comparison_of_the_committed_lenet_check_names_adadelta_without_e
     ada = [r for r in rows if r["method"] == "adadelta"]
     assert len(ada) == 3 and all(r["lr"] is None and r["test_short"] is not None for r in ada)
     assert "| adadelta (–, 0) | 0 |" in budget.table(rows)
+
+
+def test_budget_figure_draws_every_run_of_the_longer_sweep(tmp_path, capsys):
+    from tinygrad_lr.examples.sweep import budget
+    out = tmp_path / "curves.png"
+    assert budget.main([str(ROOT / "docs/results/table1_lenet"), str(ROOT / "docs/results/table1_lenet_check20"),
+                        "--figure", str(out)]) == 0
+    assert out.stat().st_size > 10000 and f"wrote {out}" in capsys.readouterr().out

@@ -2,7 +2,8 @@
 same cells at a longer budget, e.g. the best cells of Table 1 at 20 and at 40 epochs): per (method, η̄, β, seed),
 the test accuracy at both budgets and the best validation accuracy before and after the shorter budget.
 
-    python -m tinygrad_lr.examples.sweep.budget docs/results/table1_full docs/results/table1_check40
+    python -m tinygrad_lr.examples.sweep.budget docs/results/table1_full docs/results/table1_check40 \
+        --figure docs/results/table1_check40/budget_validation_curves.png
 """
 import argparse
 import glob
@@ -48,16 +49,33 @@ def table(rows):
     return "\n".join(lines)
 
 
+def figure(long_out, path):
+    """The validation curves of every cell of the longer sweep (one colour per method, seed 0 thick), as the sweep's
+    own validation_curves.png draws a grid's best cells: what "has it stopped improving?" looks like."""
+    from .figures import validation_figure
+    runs = list(load_runs(long_out).values())
+    cells = sorted({(r["method"], r["lr"], r["hyper_lr"]) for r in runs}, key=lambda c: (c[0], str(c[1]), c[2]))
+    summary = [{"method": m, "best_lr": lr, "best_hyper_lr": b} for m, lr, b in cells]
+    model = runs[0].get("model", "mlp") if runs else "mlp"
+    n = max(len(r["val_curve"]) for r in runs) if runs else 0
+    validation_figure(runs, summary, path, title=f"validation accuracy, {'LeNet-5' if model == 'lenet' else 'MLP'} on "
+                      f"MNIST, the best cells at {n} epochs\n(seed 0 thick, seeds 1, 2 thin)")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m tinygrad_lr.examples.sweep.budget", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("short", help="the sweep's output folder at the shorter budget")
     p.add_argument("long", help="the same cells at a longer budget")
+    p.add_argument("--figure", metavar="PATH", help="also draw the longer runs' validation curves (PNG) there")
     a = p.parse_args(argv)
     for d in (a.short, a.long):
         if not os.path.isdir(os.path.join(d, "cells")):
             p.error(f"{d} has no cells/ folder (not a sweep's output)")
     print(table(compare(a.short, a.long)))
+    if a.figure:
+        figure(a.long, a.figure)
+        print(f"wrote {a.figure}")
     return 0
 
 
