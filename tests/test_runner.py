@@ -442,3 +442,19 @@ def test_budget_figure_draws_every_run_of_the_longer_sweep(tmp_path, capsys):
     assert budget.main([str(ROOT / "docs/results/table1_lenet"), str(ROOT / "docs/results/table1_lenet_check20"),
                         "--figure", str(out)]) == 0
     assert out.stat().st_size > 10000 and f"wrote {out}" in capsys.readouterr().out
+
+
+def test_edges_flag_a_best_cell_without_a_neighbour_beyond_it():
+    from tinygrad_lr.examples.sweep.report import edges, summarize
+    runs = [_run("sgd", lr, 0.0, 0, a) for lr, a in ((0.1, 0.95), (0.5, 0.97), (1.0, 0.96))]
+    runs += [_run("rthpo", lr, b, 0, 0.9 + 0.01 * i) for i, (lr, b) in
+             enumerate((lr, b) for lr in (0.1, 0.5) for b in (1e-4, 1e-3))]  # best: η̄ 0.5, β 1e-3, both largest
+    runs += [_run("adadelta", None, 0.0, 0, 0.98)]
+    summary = [summarize([r for r in runs if r["method"] == m], [0]) for m in ("sgd", "rthpo", "adadelta")]
+    e = edges(runs, summary)
+    assert e == {"sgd": [], "adadelta": [],
+                 "rthpo": ["η̄ = 0.5 is the largest tried", "β = 0.001 is the largest tried"]}
+    # the committed MLP Table 1 is interior everywhere (its grid was widened for that)
+    full = json.loads((ROOT / "docs/results/table1_full/summary.json").read_text())
+    assert set(full["edges"]) == {"sgd", "expdecay", "adadelta", "firstorder", "firstorder-val", "rthpo"}
+    assert all(not v for v in full["edges"].values())

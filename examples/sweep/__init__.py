@@ -72,7 +72,8 @@ def run(methods, lrs, hyper_lrs, seeds, epochs, out="runs/sweep", root=None, opt
         all_runs += runs[m]
         summary.append(summarize(runs[m], seeds))
     write_json(f"{out}/runs.json", all_runs)
-    found = {"convergence": report.convergence(all_runs, summary), "claims": report.claims(summary, all_runs, model)}
+    found = {"convergence": report.convergence(all_runs, summary), "edges": report.edges(all_runs, summary),
+             "claims": report.claims(summary, all_runs, model)}
     report.write(out, all_runs, summary, {**found, "epochs": epochs, "lrs": lrs, "hyper_lrs": hyper_lrs,
                                           "seeds": seeds, "optimizer": optimizer, "train_size": all_runs[0]["train_size"],
                                           "sizes": list(sizes), "batch": batch, "hyperparams": list(hyperparams),

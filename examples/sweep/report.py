@@ -74,6 +74,27 @@ def convergence(runs, summary):
     return out
 
 
+def edges(runs, summary):
+    """Per method: is its best cell interior to the grid it ran? {method: [what lies on the grid's edge]}: "η̄ = x is
+    the smallest/largest tried" (when the grid has more than one η̄) and the same for β. Table 1's protocol extends
+    the grid until every list is empty: a best cell with no neighbour beyond it was not shown to be a maximum."""
+    out = {}
+    for s in summary:
+        grid = [r for r in runs if r["method"] == s["method"]]
+        found = []
+        for key, name in (("lr", "η̄"), ("hyper_lr", "β")):
+            vals = sorted({r[key] for r in grid if r[key] is not None})
+            best = s["best_lr"] if key == "lr" else s["best_hyper_lr"]
+            if len(vals) < 2 or best is None or (key == "hyper_lr" and s["method"] not in NEEDS_BETA):
+                continue
+            if best == vals[0]:
+                found.append(f"{name} = {best:g} is the smallest tried")
+            elif best == vals[-1]:
+                found.append(f"{name} = {best:g} is the largest tried")
+        out[s["method"]] = found
+    return out
+
+
 def _std_pts(s, col):
     """The ± of a "mean ± std" column, in points (nan for "-")."""
     return float(s[col].split("±")[1]) if "±" in s[col] else float("nan")
@@ -204,5 +225,8 @@ def print_claims(found):
             continue
         print(f"{m}: best validation accuracy gained [{gains}] points in the last quarter of the budget "
               f"({'stopped improving' if c['stopped'] else 'STILL IMPROVING'})")
+    for m, where in found.get("edges", {}).items():
+        if where:
+            print(f"{m}: its best cell is on the grid's edge ({'; '.join(where)}): extend the grid there")
     for c in found["claims"]:
         print(f"- {c['claim']}: {c['verdict']}")
