@@ -413,7 +413,7 @@ def test_diagnose_replays_a_committed_lenet_rthpo_cell_and_checks_its_tangent(tm
     assert tr["eig_step"] == [0, 10, 20] and all(np.isfinite(tr["lam_max"]))
     assert 0 < tr["z_norm"][0] < tr["z_norm"][-1]  # dw/dη grows while the gradients stay aligned
     [chk] = r["tangent_check"]
-    assert chk["steps"] == 4 and chk["relative_error"] < 1e-5 and chk["z_norm"] > 0.1
+    assert chk["steps"] == 4 and chk["relative_error"] < 1e-5 and chk["z_norm"] > 0.1 and len(chk["tried"]) == 1
     assert (tmp_path / "rthpo_trace.png").stat().st_size > 10000
     # the first-order methods trace the same way (no tangent check: their z is one step's ∂Φ/∂η)
     fo = ["--method", "firstorder", "--cells", "lenet:0.05:1e-4", "--steps", "3", "--eig-every", "0",
