@@ -10,6 +10,7 @@ import numpy as np
 from ..common.files import write_csv, write_json
 
 POINT = 0.01  # one accuracy point
+FAR = 0.05  # "least sensitive" is chosen among the methods whose best is within 5 points of the grid's best
 
 
 def _mean(xs):
@@ -71,10 +72,17 @@ def verdicts(rows):
         say("best after choosing the multiplier (by validation accuracy)",
             f"{tuned['method']} at x{tuned['best_multiplier']:g} ({_pct(tuned['best_mean'])} %, "
             f"{100 * (tuned['best_mean'] - tuned['default_mean']):+.2f} points over its default)")
-        robust = max(rs, key=lambda r: (r["within_1"], -r["range"], r["default_mean"]))
+        # among the methods whose best comes within FAR of the grid's best: a method that fails at every
+        # multiplier is "insensitive" too, and says nothing about robustness
+        top = max(r["best_mean"] for r in rs)
+        able = [r for r in rs if r["best_mean"] >= top - FAR]
+        robust = max(able, key=lambda r: (r["within_1"], -r["range"], r["default_mean"]))
+        flat = [r for r in rs if r not in able and r["range"] < POINT]
         say("least sensitive to the learning rate",
             f"{robust['method']}: {robust['within_1']:.0%} of the multipliers within 1 point of its best, range "
-            f"{100 * robust['range']:.2f} points")
+            f"{100 * robust['range']:.2f} points"
+            + (f"; not counted (flat, but its best is more than {100 * FAR:g} points under the grid's best): " + ", ".join(
+                f"{r['method']} (best {_pct(r['best_mean'])} %)" for r in flat) if flat else ""))
         free = [r for r in rs if r["family"] == "learning-rate-free"]
         lrm = [r for r in rs if r["family"] != "learning-rate-free"]
         if free and lrm:
