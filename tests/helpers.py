@@ -1,5 +1,6 @@
 """Shared by the op and functional tests (test_ops_*.py, test_functional.py, test_dtypes.py): float64 leaves drawn
-from one rewound generator, and the first- plus second-order derivative check.
+from one rewound generator, and the first- plus second-order derivative check; and by the tangent tests
+(test_hyper.py, test_optim_lrfree.py): a run at a fixed η for central differences in η.
 
 Imported as `from helpers import ...`: tests/ has no __init__.py, so pytest's default import mode puts tests/ on
 sys.path (as it does for `from conftest import ...`)."""
@@ -75,3 +76,17 @@ def runs_without_times(out):
     for r in runs:
         assert r.pop("seconds") >= 0
     return runs
+
+
+def fixed_eta_run(make_opt, make_params, loss_fn, eta, steps):
+    """The parameters after `steps` plain steps of make_opt(make_params()) at a fixed η, loss_fn(params, t) giving
+    step t's loss: one side of a central difference in η."""
+    ps = make_params()
+    opt = make_opt(ps)
+    for g in opt.param_groups:
+        g["lr"] = eta
+    for t in range(steps):
+        opt.zero_grad()
+        loss_fn(ps, t).backward()
+        opt.step()
+    return ps

@@ -8,6 +8,8 @@ import tinygrad_lr as tl
 import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, hyper, optim
 
+from helpers import fixed_eta_run
+
 # ---- the worked example of "Introduction to neural network optimizers [part 2] - adaptive learning rates" -------
 # E(w) = 3 w1² + 10 w2², w0 = (-15, 20); the expected w(1), w(2) are the article's, rounded to 2 decimals
 # (docs/sources.md, "Numerical example")
@@ -197,15 +199,7 @@ def test_rthpo_tangent_equals_unrolled_and_finite_differences(name):
     np.testing.assert_allclose(z, rev, rtol=1e-9, atol=1e-11)
     # 2) central differences of the whole run in η
     def run(e):
-        p3 = _mlp_params()
-        o3 = OPTS[name](p3)
-        for g in o3.param_groups:
-            g["lr"] = e
-        for t in range(T):
-            o3.zero_grad()
-            _mlp_loss(p3, t).backward()
-            o3.step()
-        return p3
+        return fixed_eta_run(OPTS[name], _mlp_params, _mlp_loss, e, T)
     eps = 1e-6
     fd = (_flat(run(eta0 + eps)) - _flat(run(eta0 - eps))) / (2 * eps)
     np.testing.assert_allclose(z, fd, rtol=1e-4, atol=1e-6)
@@ -723,15 +717,7 @@ def test_rthpo_tangent_through_a_convnet_equals_unrolled_and_finite_differences(
     z = _flat([h.z[0][(i, None)] for i in range(len(ps))])
 
     def run(e):
-        p3 = _conv_params()
-        o3 = OPTS[name](p3)
-        for g in o3.param_groups:
-            g["lr"] = e
-        for t in range(T):
-            o3.zero_grad()
-            _conv_loss(p3, t).backward()
-            o3.step()
-        return p3
+        return fixed_eta_run(OPTS[name], _conv_params, _conv_loss, e, T)
     eps = 1e-7 * eta0  # small enough that no ReLU or max-pool choice flips between η ± eps
     fd = (_flat(run(eta0 + eps)) - _flat(run(eta0 - eps))) / (2 * eps)
     assert np.linalg.norm(z) > 1e-3

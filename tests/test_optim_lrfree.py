@@ -14,6 +14,7 @@ import tinygrad_lr.functional as F
 from tinygrad_lr import Tensor, hyper, optim
 
 from conftest import shared_data_root
+from helpers import fixed_eta_run
 
 X = np.random.default_rng(5).standard_normal((16, 5))
 Y = np.random.default_rng(6).integers(0, 3, 16)
@@ -508,15 +509,7 @@ def test_rthpo_through_group_state_equals_unrolled_reverse_mode(make, c0):
     np.testing.assert_allclose((z[:30] * np.arange(30.0)).sum(), rev, rtol=1e-9, atol=1e-12)
 
     def run(e):
-        qs = [Tensor(p, requires_grad=True) for p in _params0()]
-        o = make(qs)
-        for g in o.param_groups:
-            g["lr"] = e
-        for t in range(Tn):
-            o.zero_grad()
-            _loss(qs, t).backward()
-            o.step()
-        return qs
+        return fixed_eta_run(make, lambda: [Tensor(p, requires_grad=True) for p in _params0()], _loss, e, Tn)
     eps = 1e-6
     fd = (val(run(c0 + eps)).item() - val(run(c0 - eps)).item()) / (2 * eps)
     assert abs(hyper_grad - fd) < 1e-5 * max(1, abs(fd))

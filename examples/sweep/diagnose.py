@@ -23,11 +23,7 @@ import numpy as np
 
 from ..common.data import add_data_root
 from ..common.files import out_dir, write_json
-
-
-def _cycle(loader):
-    while True:
-        yield from loader
+from .compute import _cycle
 
 
 def _setup(model_name, lr, hyper_lr, seed, data, dtype=None, method="rthpo"):
