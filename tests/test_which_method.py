@@ -48,8 +48,8 @@ def test_cli_writes_table_figure_and_json(reference):
 
 
 def test_heatmap_writes_every_cell_and_marks_diverged_ones(tmp_path):
-    """The heat map on synthetic runs: one text per (method, multiplier), "div" where every seed diverged, rows
-    sorted by the accuracy at the default."""
+    """The heat map on synthetic runs: one text per (method, multiplier), "div" where every seed diverged, "k/n div"
+    under the mean where some did, rows sorted by the accuracy at the default."""
     import matplotlib
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
@@ -57,6 +57,9 @@ def test_heatmap_writes_every_cell_and_marks_diverged_ones(tmp_path):
     runs = [{"model": "mlp", "method": me, "multiplier": mu, "seed": 0, "test_accuracy": acc,
              "diverged": acc < 0.2} for me, accs in (("sgd", (0.90, 0.95, 0.10)), ("prodigy", (0.97, 0.98, 0.96)))
             for mu, acc in zip((0.1, 1.0, 10.0), accs)]
+    runs += [{"model": "mlp", "method": "sgd", "multiplier": 10.0, "seed": 1, "test_accuracy": 0.0, "diverged": True},
+             {"model": "mlp", "method": "prodigy", "multiplier": 10.0, "seed": 1, "test_accuracy": 0.0,
+              "diverged": True}]
     texts = {}
     real = plt.Axes.text
 
@@ -69,7 +72,7 @@ def test_heatmap_writes_every_cell_and_marks_diverged_ones(tmp_path):
     finally:
         plt.Axes.text = real
     assert (tmp_path / "h.png").stat().st_size > 2000
-    assert texts == {(0, 0): "97.00", (1, 0): "98.00", (2, 0): "96.00",  # prodigy first: 98 % at the default
+    assert texts == {(0, 0): "97.00", (1, 0): "98.00", (2, 0): "48.0\n1/2 div",  # prodigy first: 98 % at x1
                      (0, 1): "90.0", (1, 1): "95.00", (2, 1): "div"}  # 90.0: below the 5-point colour window
 
 

@@ -1,6 +1,7 @@
 """The figures. accuracy_heatmap: the table as a picture, one panel per model, a row per method (sorted by its
 accuracy at the default), a column per multiplier, each cell's mean test accuracy written in it, the colour scale
-covering the 5 points below the best (lower accuracies and diverged runs at its dark end, "div" written in).
+covering the 5 points below the best (lower accuracies and diverged runs at its dark end, "div" written in where
+every seed diverged, "k/n div" under the mean where k of n did).
 accuracy_figure: mean test accuracy (± std over seeds) vs the learning-rate multiplier, one panel per model, one
 colour per method (the same in every panel), solid lines for the learning-rate-free optimizers, dashed for the
 learning-rate methods; a second row zooms on the top accuracies (its range printed in the title)."""
@@ -64,23 +65,27 @@ def accuracy_heatmap(runs, path, epochs=None):
         ms = sorted({r["multiplier"] for r in rs})
         methods = list(dict.fromkeys(r["method"] for r in rs))
         acc = np.full((len(methods), len(ms)), np.nan)
-        div = np.zeros_like(acc, dtype=bool)
+        ndiv = np.zeros_like(acc, dtype=int)
+        nrun = np.zeros_like(acc, dtype=int)
         for i, me in enumerate(methods):
             for j, mu in enumerate(ms):
                 c = [r for r in rs if r["method"] == me and r["multiplier"] == mu]
                 if c:
                     acc[i, j] = 100 * np.mean([r["test_accuracy"] for r in c])
-                    div[i, j] = all(r["diverged"] for r in c)
+                    ndiv[i, j], nrun[i, j] = sum(r["diverged"] for r in c), len(c)
         j1 = ms.index(1.0) if 1.0 in ms else 0
         order = np.argsort(-np.nan_to_num(acc[:, j1], nan=-1.0), kind="stable")
-        acc, div, methods = acc[order], div[order], [methods[k] for k in order]
+        acc, ndiv, nrun, methods = acc[order], ndiv[order], nrun[order], [methods[k] for k in order]
         top = np.nanmax(acc)
         im = ax.imshow(np.clip(acc, top - 5, top), cmap="viridis", vmin=top - 5, vmax=top, aspect="auto")
         for i in range(len(methods)):
             for j in range(len(ms)):
                 if np.isnan(acc[i, j]):
                     continue
-                txt = "div" if div[i, j] else f"{acc[i, j]:.1f}" if acc[i, j] < top - 5 else f"{acc[i, j]:.2f}"
+                txt = ("div" if ndiv[i, j] == nrun[i, j] else f"{acc[i, j]:.1f}" if acc[i, j] < top - 5
+                       else f"{acc[i, j]:.2f}")
+                if 0 < ndiv[i, j] < nrun[i, j]:  # the mean counts a diverged seed as 0 %: say how many did
+                    txt += f"\n{ndiv[i, j]}/{nrun[i, j]} div"
                 ax.text(j, i, txt, ha="center", va="center", fontsize=6.5,
                         color="k" if acc[i, j] > top - 1.5 else "w")
         ax.set_xticks(range(len(ms)), [f"x{m:g}" for m in ms])
