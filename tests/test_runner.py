@@ -458,3 +458,38 @@ def test_edges_flag_a_best_cell_without_a_neighbour_beyond_it():
     full = json.loads((ROOT / "docs/results/table1_full/summary.json").read_text())
     assert set(full["edges"]) == {"sgd", "expdecay", "adadelta", "firstorder", "firstorder-val", "rthpo"}
     assert all(not v for v in full["edges"].values())
+
+
+def _synthetic_mnist(n=64, flat=True, seed=0):
+    rng = np.random.default_rng(seed)
+    shape = (n, 784) if flat else (n, 1, 28, 28)
+    split = lambda: (rng.random(shape, dtype=np.float32), rng.integers(0, 10, n))  # noqa: E731
+    return split(), split(), split()
+
+
+def test_cost_interleaves_the_methods_and_takes_ratios_per_round(capsys):
+    """examples/sweep/cost.py: every method timed once per round; each round's ratio to
+    First-order (Train); the step is the sweep's (RT-HPO's validation batch included, so it costs more)."""
+    from tinygrad_lr.examples.sweep import cost
+    order = []
+    times = cost.measure("mlp", _synthetic_mnist(), ["sgd", "firstorder", "rthpo"], rounds=3, steps=2, lr=0.05,
+                         hyper_lr=1e-5, warmup=1, log=order.append)
+    assert len(order) == 3 and all(len(t) == 3 and min(t) > 0 for t in times.values())
+    s = cost.summarize(times)
+    assert s["firstorder"]["ratio"] == [1.0, 1.0, 1.0]
+    r = np.asarray(times["rthpo"]) / np.asarray(times["firstorder"])
+    assert s["rthpo"]["ratio"] == [pytest.approx(np.median(r)), pytest.approx(r.min()), pytest.approx(r.max())]
+    assert s["rthpo"]["ms"][0] == pytest.approx(1e3 * np.median(times["rthpo"]))
+    assert cost.table({"mlp": s}).splitlines()[2].startswith("| mlp | sgd | ")
+
+
+def test_cost_refuses_a_cell_that_diverges_and_bad_options(capsys):
+    from tinygrad_lr.examples.sweep import cost
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="the loss is not finite"):
+        cost.measure("mlp", _synthetic_mnist(), ["sgd", "firstorder"], rounds=1, steps=2, lr=1e30, hyper_lr=0.0)
+    with pytest.raises(SystemExit):
+        cost.main(["--methods", "sgd", "rthpo"])
+    assert "must include firstorder" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cost.main(["--rounds", "0"])
+    assert "--rounds and --steps must be >= 1, got 0 and 40" in capsys.readouterr().err

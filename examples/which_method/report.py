@@ -4,7 +4,9 @@ Per (model, method), over seeds: the test accuracy at the default learning rate 
 accuracy at every multiplier, the best multiplier (chosen by the mean final validation accuracy: the test set is
 only reported), and the sensitivity: `range` = max - min of the mean test accuracy over the multipliers (points)
 and `within_1` = the fraction of the multipliers whose mean test accuracy is within 1 point of the method's best.
-A diverged run (non-finite loss, or the optimizer refusing NaNs) counts as 0 % accuracy."""
+A diverged run (non-finite loss, or the optimizer refusing NaNs) counts as 0 % accuracy; the time per run is the
+median over the runs that did not diverge (all runs if every one did), since a diverged run may stop early and
+runs of one grid may have shared the machine with other work."""
 import numpy as np
 
 from ..common.files import write_csv, write_json
@@ -32,6 +34,8 @@ def summarize(runs):
         rows.append({"model": model, "method": method, "family": rs[0]["family"], "default_lr": rs[0]["lr"] /
                      rs[0]["multiplier"], "default_mean": _mean(default),
                      "default_std": float(np.std(default)) if default else float("nan"), "n_seeds": len(default),
+                     "default_min": min(default, default=float("nan")),
+                     "default_max": max(default, default=float("nan")),
                      "best_multiplier": best_m, "best_mean": test[best_m],
                      "best_std": float(np.std([r["test_accuracy"] for r in by[best_m]])),
                      "range": top - min(test.values()),
@@ -39,7 +43,10 @@ def summarize(runs):
                      "by_multiplier": {f"{m:g}": test[m] for m in mults},
                      "diverged": sum(r["diverged"] for r in rs), "runs": len(rs),
                      "diverged_at": [f"{m:g}" for m in mults if any(r["diverged"] for r in by[m])],
-                     "seconds_per_run": _mean([r["seconds"] for r in rs])})
+                     # a diverged run may stop early (an optimizer refusing NaNs): time the runs that trained;
+                     # the median, as runs of one grid may have shared the machine with other work
+                     "seconds_per_run": float(np.median([r["seconds"] for r in rs if not r["diverged"]]
+                                                        or [r["seconds"] for r in rs]))})
     return rows
 
 
@@ -48,9 +55,11 @@ def _pct(x):
 
 
 def _tied(a, b):
-    """Two methods' default accuracies are a tie when they differ by at most their seed spreads added (at least
-    0.1 point)."""
-    return abs(a["default_mean"] - b["default_mean"]) <= max(0.1 * POINT, a["default_std"] + b["default_std"])
+    """Two methods' default accuracies are a tie when their seeds' ranges [min, max] overlap or come within 0.1
+    point of each other (with one seed each: the accuracies differ by at most 0.1 point). A range, not the std: one
+    collapsed seed gives a huge std that would call any method a tie with the best."""
+    gap = max(a["default_min"], b["default_min"]) - min(a["default_max"], b["default_max"])
+    return gap <= 0.1 * POINT
 
 
 def verdicts(rows):
@@ -66,8 +75,8 @@ def verdicts(rows):
         ties = [r["method"] for r in rs if r is not best and _tied(r, best)]
         say("best at its default learning rate",
             f"{best['method']} ({_pct(best['default_mean'])} ± {_pct(best['default_std'])} %, n={best['n_seeds']})"
-            + (f"; tied within the seed spread: {', '.join(ties)}" if ties else "; no other method within the seed "
-               "spread"))
+            + (f"; tied (seed ranges within 0.1 point): {', '.join(ties)}" if ties else "; no other method's seed "
+               "range within 0.1 point"))
         tuned = max(rs, key=lambda r: r["best_mean"])
         say("best after choosing the multiplier (by validation accuracy)",
             f"{tuned['method']} at x{tuned['best_multiplier']:g} ({_pct(tuned['best_mean'])} %, "
