@@ -6,7 +6,7 @@ batches and validation batches (built as the sweep's cells build them), one BLAS
 per round the ratio of each method's time per step to First-order (Train)'s, then the median and range over rounds.
 
     python -m tinygrad_lr.examples.sweep.cost --models lenet mlp --rounds 7 --steps 40 \\
-        --out docs/results/table1_lenet/cost
+        --out docs/results/table1_cost
 
 Writes cost.json (every round's times, the settings) and prints the table. The cell (--lr, --hyper-lr) is one that
 trains on both models, so no step times NaN arithmetic.
