@@ -76,6 +76,33 @@ def test_heatmap_writes_every_cell_and_marks_diverged_ones(tmp_path):
                      (0, 1): "90.0", (1, 1): "95.00", (2, 1): "div"}  # 90.0: below the 5-point colour window
 
 
+def test_accuracy_figure_has_a_panel_per_method_and_a_line_per_model(tmp_path):
+    """Small multiples: every method in its own panel (no curve hides another), one line per model in each, the
+    mean and std over seeds plotted."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from tinygrad_lr.examples.which_method import figures
+    runs = [fake(me, mu, s, 0.9 + 0.01 * s, model=mo) for me in ("sgd", "prodigy", "cocob") for mu in (0.1, 1.0)
+            for s in (0, 1) for mo in ("mlp", "lenet")]
+    calls = []
+    real = plt.Axes.errorbar
+
+    def spy(self, x, y, *a, **kw):
+        calls.append((id(self), kw.get("label"), list(x), list(y), list(kw.get("yerr"))))
+        return real(self, x, y, *a, **kw)
+    try:
+        plt.Axes.errorbar = spy
+        figures.accuracy_figure(runs, str(tmp_path / "f.png"))
+    finally:
+        plt.Axes.errorbar = real
+    assert (tmp_path / "f.png").stat().st_size > 2000
+    assert len({c[0] for c in calls}) == 3 and len(calls) == 6  # 3 panels, 2 models each
+    assert sorted(c[1] for c in calls) == ["lenet"] * 3 + ["mlp"] * 3
+    assert all(c[2] == [0.1, 1.0] and c[3] == [pytest.approx(90.5)] * 2 and c[4] == [pytest.approx(0.5)] * 2
+               for c in calls)
+
+
 @needs_mnist
 def test_stopped_with_max_cells_and_continued_gives_the_same_runs(tmp_path, reference, capsys):
     from tinygrad_lr.cli import main

@@ -2,56 +2,55 @@
 accuracy at the default), a column per multiplier, each cell's mean test accuracy written in it, the colour scale
 covering the 5 points below the best (lower accuracies and diverged runs at its dark end, "div" written in where
 every seed diverged, "k/n div" under the mean where k of n did).
-accuracy_figure: mean test accuracy (± std over seeds) vs the learning-rate multiplier, one panel per model, one
-colour per method (the same in every panel), solid lines for the learning-rate-free optimizers, dashed for the
-learning-rate methods; a second row zooms on the top accuracies (its range printed in the title)."""
+accuracy_figure: mean test accuracy (± std over seeds) vs the learning-rate multiplier, one small panel per method
+(its name in the title), one line per model (a colour per model); the heat map carries the exact numbers."""
 import numpy as np
 
 from ..common.figures import pyplot, save_png
 from .config import METHODS
 
 
-def colours():
-    """method -> colour, fixed by the method's place in config.METHODS (so the same in every figure)."""
-    plt = pyplot()
-    cmap = list(plt.get_cmap("tab20").colors) + list(plt.get_cmap("Dark2").colors)
-    return {m: cmap[i % len(cmap)] for i, m in enumerate(METHODS)}
-
-
 def accuracy_figure(runs, path):
+    """Small multiples: one panel per method (no curve hides another), its mean test accuracy ± std over seeds vs
+    the multiplier, one line per model (a colour, line style and marker per model, the same in every panel), the
+    default (x1) marked; panels in config.METHODS order, learning-rate-free first."""
     plt = pyplot()
-    col = colours()
+    model_colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     models = list(dict.fromkeys(r["model"] for r in runs))
-    fig, axes = plt.subplots(2, len(models), figsize=(6.5 * len(models), 8.5), squeeze=False)
-    for j, model in enumerate(models):
-        rs = [r for r in runs if r["model"] == model]
-        top = 0.0
-        for method in dict.fromkeys(r["method"] for r in rs):
-            ms = sorted({r["multiplier"] for r in rs if r["method"] == method})
-            acc = [[100 * r["test_accuracy"] for r in rs if r["method"] == method and r["multiplier"] == m]
-                   for m in ms]
-            mean, std = np.array([np.mean(a) for a in acc]), np.array([np.std(a) for a in acc])
-            top = max(top, mean.max())
-            ls = "-" if METHODS[method].family == "learning-rate-free" else "--"
-            for ax in axes[:, j]:
-                ax.errorbar(ms, mean, yerr=std, color=col[method], ls=ls, marker="o", ms=3, capsize=2,
-                            label=method)
-        n = len({r["seed"] for r in rs})
-        axes[0, j].set(xscale="log", ylim=(0, 100), xlabel="multiplier of the default learning rate",
-                       ylabel="test accuracy (%)", title=f"{model}: mean ± std over {n} seed{'s' * (n > 1)}")
-        lo = max(0.0, top - 5.0)
-        axes[1, j].set(xscale="log", ylim=(lo, min(100.0, top + 0.5)), xlabel="multiplier of the default learning rate",
-                       ylabel="test accuracy (%)", title=f"{model}, zoom: {lo:.1f} to {min(100.0, top + 0.5):.1f} %")
-        for ax in axes[:, j]:
-            ax.axvline(1.0, color="0.6", lw=0.8)
-            ax.grid(alpha=0.3)
-    legend = {}
-    for ax in axes[0]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            legend.setdefault(lab, h)
-    fig.legend(list(legend.values()), list(legend), loc="center right", fontsize=7,
-               title="solid: lr-free\ndashed: lr methods", title_fontsize=7)
-    fig.tight_layout(rect=(0, 0, 1 - 1.6 / fig.get_size_inches()[0], 1))  # 1.6 inches for the legend
+    methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
+    ncol = min(6, len(methods))
+    nrow = -(-len(methods) // ncol)
+    fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow + 0.8), squeeze=False, sharex=True,
+                             sharey=True)
+    styles = ["-", "--", ":", "-."]
+    for ax, method in zip(axes.flat, methods):
+        for k, model in enumerate(models):
+            rs = [r for r in runs if r["model"] == model and r["method"] == method]
+            if not rs:
+                continue
+            ms = sorted({r["multiplier"] for r in rs})
+            acc = [[100 * r["test_accuracy"] for r in rs if r["multiplier"] == m] for m in ms]
+            ax.errorbar(ms, [np.mean(a) for a in acc], yerr=[np.std(a) for a in acc], color=model_colours[k % 4],
+                        ls=styles[k % len(styles)], marker="os^v"[k % 4], ms=3, capsize=2, label=model)
+        free = METHODS[method].family == "learning-rate-free"
+        ax.set_title(f"{method}{' (lr-free)' if free else ''}", fontsize=8)
+        ax.axvline(1.0, color="0.6", lw=0.8)
+        ax.set(xscale="log", ylim=(0, 100))
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(methods):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("multiplier of the default lr", fontsize=7)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("test accuracy (%)", fontsize=7)
+    n = len({r["seed"] for r in runs})
+    lines = [plt.Line2D([], [], color=model_colours[k % 4], ls=styles[k % len(styles)], marker="os^v"[k % 4], ms=3)
+             for k in range(len(models))]
+    fig.legend(lines, models, loc="upper right", fontsize=8, ncol=len(models))
+    fig.suptitle(f"mean test accuracy ± std over {n} seed{'s' * (n > 1)} vs the learning-rate multiplier "
+                 "(grey line: the default, x1; a diverged run counts 0 %)", fontsize=9, x=0.4)
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
     return save_png(fig, path, 90)
 
 
