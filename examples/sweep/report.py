@@ -123,6 +123,12 @@ def _verdict(stds, key, diverged=None):
                   f"not supported: {best} has the smallest std{why}")
 
 
+def _n_diverged(runs, method, seed, **where):
+    """How many runs of `method` with `seed` (and r[k] == v for every k=v of `where`) diverged."""
+    return sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == method and r["seed"] == seed
+               and all(r[k] == v for k, v in where.items()))
+
+
 def _slices(runs, method, seed, over, etas):
     """{value of the other axis: (mean, std, diverged) of test accuracy over `over` ("lr" or "hyper_lr")}, with
     η̄ restricted to `etas`."""
@@ -158,16 +164,14 @@ def claims(summary, runs, model="mlp"):
     stable = [e for e in etas if e in sgd_ok] if sgd_ok else etas
     out = []
     if len(hyper) == 3:
+        div = {m: _n_diverged(runs, m, seed0) for m in hyper}
         for col, over, who, key, what in (
                 ("fixed_beta", "lr", "RT-HPO", "rthpo", "the initial learning rate η̄"),
                 ("fixed_eta", "hyper_lr", "First-order (Val)", "firstorder-val", "the hyper-learning rate β")):
             stds = {m: _std_pts(by[m], col) for m in hyper}
-            fixed = "hyper_lr" if col == "fixed_beta" else "lr"  # the column: the best cell's β (or η̄), all else
-            col_div = {m: sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == m and r["seed"] == seed0
-                              and r[fixed] == by[m]["best_" + fixed]) for m in hyper}
+            fixed = "hyper_lr" if over == "lr" else "lr"  # the column: the best cell's β (or η̄), all `over`
+            col_div = {m: _n_diverged(runs, m, seed0, **{fixed: by[m]["best_" + fixed]}) for m in hyper}
             best, verdict = _verdict(stds, key, col_div)
-            div = {m: sum(r["test_accuracy"] < DIVERGED for r in runs if r["method"] == m and r["seed"] == seed0)
-                   for m in hyper}
             slices = {m: _slices(runs, m, seed0, over, stable) for m in hyper}
             # each method's most favourable slice: the fewest diverged cells, then the smallest std
             fav = {m: min(sl, key=lambda v: (sl[v][2], sl[v][1])) for m, sl in slices.items() if sl}

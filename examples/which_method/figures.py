@@ -15,23 +15,24 @@ def accuracy_figure(runs, path):
     the multiplier, one line per model (a colour, line style and marker per model, the same in every panel), the
     default (x1) marked; panels in config.METHODS order, learning-rate-free first."""
     plt = pyplot()
-    model_colours = ["tab:blue", "tab:orange", "tab:green", "tab:red"]
     models = list(dict.fromkeys(r["model"] for r in runs))
+    # one look per model, the same in every panel and in the legend
+    look = {mo: {"color": f"C{k}", "ls": ["-", "--", ":", "-."][k % 4], "marker": "os^v"[k % 4], "ms": 3}
+            for k, mo in enumerate(models)}
     methods = [m for m in METHODS if any(r["method"] == m for r in runs)]
     ncol = min(6, len(methods))
     nrow = -(-len(methods) // ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(2.6 * ncol, 2.2 * nrow + 0.8), squeeze=False, sharex=True,
                              sharey=True)
-    styles = ["-", "--", ":", "-."]
     for ax, method in zip(axes.flat, methods):
-        for k, model in enumerate(models):
+        for model in models:
             rs = [r for r in runs if r["model"] == model and r["method"] == method]
             if not rs:
                 continue
             ms = sorted({r["multiplier"] for r in rs})
             acc = [[100 * r["test_accuracy"] for r in rs if r["multiplier"] == m] for m in ms]
-            ax.errorbar(ms, [np.mean(a) for a in acc], yerr=[np.std(a) for a in acc], color=model_colours[k % 4],
-                        ls=styles[k % len(styles)], marker="os^v"[k % 4], ms=3, capsize=2, label=model)
+            ax.errorbar(ms, [np.mean(a) for a in acc], yerr=[np.std(a) for a in acc], capsize=2, label=model,
+                        **look[model])
         free = METHODS[method].family == "learning-rate-free"
         ax.set_title(f"{method}{' (lr-free)' if free else ''}", fontsize=8)
         ax.axvline(1.0, color="0.6", lw=0.8)
@@ -45,9 +46,8 @@ def accuracy_figure(runs, path):
     for ax in axes[:, 0]:
         ax.set_ylabel("test accuracy (%)", fontsize=7)
     n = len({r["seed"] for r in runs})
-    lines = [plt.Line2D([], [], color=model_colours[k % 4], ls=styles[k % len(styles)], marker="os^v"[k % 4], ms=3)
-             for k in range(len(models))]
-    fig.legend(lines, models, loc="upper right", fontsize=8, ncol=len(models))
+    fig.legend([plt.Line2D([], [], **look[mo]) for mo in models], models, loc="upper right", fontsize=8,
+               ncol=len(models))
     fig.suptitle(f"mean test accuracy ± std over {n} seed{'s' * (n > 1)} vs the learning-rate multiplier "
                  "(grey line: the default, x1; a diverged run counts 0 %)", fontsize=9, x=0.4)
     fig.tight_layout(rect=(0, 0, 1, 0.97))
